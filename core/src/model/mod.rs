@@ -1,0 +1,17 @@
+//! The records a network is made of.
+//!
+//! Plain data with public fields, so that adapters can fill them from any source. Every
+//! record carries its [`Source`](crate::Source). Records refer to each other by key; the
+//! [`Network`](crate::Network) checks those references when a record is added.
+
+mod episode;
+mod family;
+mod involvement;
+mod organisation;
+mod person;
+
+pub use episode::{CategoryOfAbuse, Episode, EpisodeDetail, EpisodeKind};
+pub use family::{Household, Relationship, RelationshipKind};
+pub use involvement::{EndReason, Involvement, Role, RoleCategory, Sensitivity, SwChangeReason};
+pub use organisation::{Agency, AgencyKind, Professional, Team};
+pub use person::{Person, PersonKind, Sex};
