@@ -432,6 +432,18 @@ impl Network {
         Ok(())
     }
 
+    /// Ends an episode (or corrects its end) as of `end`. Fails if the episode is unknown or
+    /// `end` is before its start.
+    pub fn end_episode(&mut self, key: &EpisodeKey, end: NaiveDate) -> Result<(), Error> {
+        let idx = *self
+            .episode_index
+            .get(key)
+            .ok_or_else(|| Error::not_found(EntityKind::Episode, key))?;
+        let episode = &mut self.episodes[idx as usize];
+        episode.period = Period::new(episode.period.start, Some(end))?;
+        Ok(())
+    }
+
     /// Adds a relationship between two persons already in the network.
     pub fn add_relationship(&mut self, relationship: Relationship) -> Result<(), Error> {
         if self.relationship_index.contains_key(&relationship.key) {

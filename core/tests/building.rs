@@ -1,0 +1,352 @@
+//! Adding records: every reference is checked, and a failed add changes nothing.
+
+mod common;
+
+use common::*;
+use patchwork_core::*;
+
+#[test]
+fn duplicate_keys_are_refused_for_every_kind() {
+    let mut f = Fixture::new();
+    f.agency("A", AgencyKind::Health)
+        .team("T", Some("A"))
+        .child("C")
+        .worker("W", None, None);
+    f.involve("I", "W", "C", RoleCategory::Gp, d(2025, 1, 1), None);
+    let net = &mut f.net;
+    let err = net
+        .add_person(Person::new(pk("C"), PersonKind::Adult, src()))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::DuplicateKey {
+            kind: EntityKind::Person,
+            key: "test:C".into()
+        }
+    );
+    assert!(matches!(
+        net.add_professional(Professional::new(wk("W"), src())),
+        Err(Error::DuplicateKey {
+            kind: EntityKind::Professional,
+            ..
+        })
+    ));
+    let again = involvement("I", Some("W"), "C", RoleCategory::Gp, d(2025, 1, 1), None);
+    assert!(matches!(
+        net.add_involvement(again),
+        Err(Error::DuplicateKey {
+            kind: EntityKind::Involvement,
+            ..
+        })
+    ));
+    assert_eq!(net.involvement_count(), 1);
+    assert_eq!(
+        net.person(&pk("C")).unwrap().kind,
+        PersonKind::Child,
+        "the first record stays"
+    );
+}
+
+#[test]
+fn involvement_with_unknown_person_or_professional_is_refused() {
+    let mut f = Fixture::new();
+    f.child("C").worker("W", None, None);
+    let err = f
+        .net
+        .add_involvement(involvement(
+            "I1",
+            Some("W"),
+            "NOBODY",
+            RoleCategory::Gp,
+            d(2025, 1, 1),
+            None,
+        ))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::UnknownReference {
+            kind: EntityKind::Person,
+            key: "test:NOBODY".into(),
+            referrer: "involvement test:I1".into()
+        }
+    );
+    let err = f
+        .net
+        .add_involvement(involvement(
+            "I2",
+            Some("GHOST"),
+            "C",
+            RoleCategory::Gp,
+            d(2025, 1, 1),
+            None,
+        ))
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::UnknownReference {
+            kind: EntityKind::Professional,
+            ..
+        }
+    ));
+    assert_eq!(f.net.involvement_count(), 0);
+    assert!(
+        f.net
+            .team_around(&pk("C"), d(2025, 2, 1))
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn involvement_needs_a_professional_or_a_team() {
+    let mut f = Fixture::new();
+    f.child("C").team("T", None);
+    let err = f
+        .net
+        .add_involvement(involvement(
+            "I",
+            None,
+            "C",
+            RoleCategory::Other,
+            d(2025, 1, 1),
+            None,
+        ))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::NoParticipant {
+            involvement: "test:I".into()
+        }
+    );
+    // A team-only involvement is fine.
+    let mut team_only = involvement("I", None, "C", RoleCategory::Other, d(2025, 1, 1), None);
+    team_only.team = Some(TeamKey::new(SYS, "T"));
+    f.net.add_involvement(team_only).unwrap();
+    let team = f.net.team_around(&pk("C"), d(2025, 1, 1)).unwrap();
+    assert_eq!(team.len(), 1);
+    assert!(team.members[0].professional.is_none());
+    assert_eq!(team.members[0].team.unwrap().key, TeamKey::new(SYS, "T"));
+}
+
+#[test]
+fn end_before_start_is_rejected_everywhere() {
+    let mut f = Fixture::new();
+    f.child("C").worker("W", None, None);
+    let mut bad = involvement("I", Some("W"), "C", RoleCategory::Gp, d(2025, 1, 1), None);
+    bad.period = Period {
+        start: Some(d(2025, 3, 1)),
+        end: Some(d(2025, 2, 1)),
+    };
+    assert_eq!(
+        f.net.add_involvement(bad).unwrap_err(),
+        Error::EndBeforeStart {
+            start: d(2025, 3, 1),
+            end: d(2025, 2, 1)
+        }
+    );
+    f.involve("I", "W", "C", RoleCategory::Gp, d(2025, 3, 1), None);
+    // Ending before the start is refused and the involvement stays open.
+    assert!(matches!(
+        f.net.end_involvement(&ik("I"), d(2025, 2, 28), None),
+        Err(Error::EndBeforeStart { .. })
+    ));
+    assert_eq!(f.net.involvement(&ik("I")).unwrap().period.end, None);
+    // Ending on the start day gives an empty, closed involvement.
+    f.net
+        .end_involvement(&ik("I"), d(2025, 3, 1), Some(EndReason::parse("OTHERS")))
+        .unwrap();
+    assert!(
+        f.net
+            .team_around(&pk("C"), d(2025, 3, 1))
+            .unwrap()
+            .is_empty()
+    );
+    let bad_episode = Episode {
+        key: EpisodeKey::new(SYS, "E"),
+        person: pk("C"),
+        period: Period {
+            start: Some(d(2025, 3, 1)),
+            end: Some(d(2024, 3, 1)),
+        },
+        detail: EpisodeDetail::Section47 { outcome: None },
+        source: src(),
+    };
+    assert!(matches!(
+        f.net.add_episode(bad_episode),
+        Err(Error::EndBeforeStart { .. })
+    ));
+}
+
+#[test]
+fn ending_an_unknown_involvement_is_not_found() {
+    let mut net = Network::new();
+    assert_eq!(
+        net.end_involvement(&ik("X"), d(2025, 1, 1), None),
+        Err(Error::NotFound {
+            kind: EntityKind::Involvement,
+            key: "test:X".into()
+        })
+    );
+}
+
+#[test]
+fn death_before_birth_is_rejected() {
+    let mut net = Network::new();
+    let mut p = Person::new(pk("C"), PersonKind::Child, src());
+    p.birth_date = Some(d(2020, 5, 1));
+    p.death_date = Some(d(2020, 4, 30));
+    assert!(matches!(
+        net.add_person(p.clone()),
+        Err(Error::DeathBeforeBirth { .. })
+    ));
+    p.death_date = Some(d(2020, 5, 1));
+    net.add_person(p).unwrap();
+}
+
+#[test]
+fn relationship_to_oneself_and_to_unknown_persons_is_refused() {
+    let mut f = Fixture::new();
+    f.adult("M").child("C");
+    let rel = |from: &str, to: &str| Relationship {
+        key: RelationshipKey::new(SYS, "R"),
+        from: pk(from),
+        to: pk(to),
+        kind: RelationshipKind::Parent,
+        parental_responsibility: true,
+        period: Period::always(),
+        source: src(),
+    };
+    assert!(matches!(
+        f.net.add_relationship(rel("M", "M")),
+        Err(Error::SelfRelationship { .. })
+    ));
+    assert!(matches!(
+        f.net.add_relationship(rel("M", "X")),
+        Err(Error::UnknownReference { .. })
+    ));
+    f.net.add_relationship(rel("M", "C")).unwrap();
+    assert_eq!(f.net.relationships().len(), 1);
+}
+
+#[test]
+fn team_and_professional_references_are_checked() {
+    let mut net = Network::new();
+    let team = Team {
+        key: TeamKey::new(SYS, "T"),
+        name: "T".into(),
+        agency: Some(AgencyKey::new(SYS, "A")),
+        parent: None,
+        source: src(),
+    };
+    assert!(matches!(
+        net.add_team(team.clone()),
+        Err(Error::UnknownReference {
+            kind: EntityKind::Agency,
+            ..
+        })
+    ));
+    let nested = Team {
+        agency: None,
+        parent: Some(TeamKey::new(SYS, "PARENT")),
+        ..team.clone()
+    };
+    assert!(matches!(
+        net.add_team(nested),
+        Err(Error::UnknownReference {
+            kind: EntityKind::Team,
+            ..
+        })
+    ));
+    let mut p = Professional::new(wk("W"), src());
+    p.team = Some(TeamKey::new(SYS, "T"));
+    assert!(matches!(
+        net.add_professional(p),
+        Err(Error::UnknownReference {
+            kind: EntityKind::Team,
+            ..
+        })
+    ));
+    assert_eq!(net.professional_count(), 0);
+}
+
+#[test]
+fn update_professional_moves_their_team_and_agency() {
+    let mut f = Fixture::new();
+    f.agency("LA", AgencyKind::ChildrensSocialCare)
+        .agency("NHS", AgencyKind::Health);
+    f.team("T1", Some("LA")).team("T2", Some("NHS"));
+    f.child("C").worker("W", None, Some("T1"));
+    f.involve(
+        "I",
+        "W",
+        "C",
+        RoleCategory::FamilySupportWorker,
+        d(2025, 1, 1),
+        None,
+    );
+    let before = f.net.team_around(&pk("C"), d(2025, 2, 1)).unwrap().members[0]
+        .agency
+        .unwrap()
+        .key
+        .clone();
+    assert_eq!(before.id(), "LA");
+    let mut w = f.net.professional(&wk("W")).unwrap().clone();
+    w.team = Some(TeamKey::new(SYS, "T2"));
+    f.net.update_professional(w).unwrap();
+    let team = f.net.team_around(&pk("C"), d(2025, 2, 1)).unwrap();
+    assert_eq!(team.members[0].team.unwrap().key.id(), "T2");
+    assert_eq!(team.members[0].agency.unwrap().key.id(), "NHS");
+    assert!(matches!(
+        f.net
+            .update_professional(Professional::new(wk("NOBODY"), src())),
+        Err(Error::NotFound { .. })
+    ));
+}
+
+#[test]
+fn lookup_by_nhs_number_and_upn_reports_every_holder() {
+    let nhs = NhsNumber::parse("9434765919").unwrap();
+    let upn = Upn::parse("A123456789012").unwrap();
+    let mut net = Network::new();
+    let mut a = Person::new(pk("A"), PersonKind::Child, src());
+    a.nhs_number = Some(nhs);
+    a.upn = Some(upn);
+    net.add_person(a.clone()).unwrap();
+    assert_eq!(net.persons_with_nhs_number(&nhs).len(), 1);
+    // A second record with the same NHS number (say, from a partner feed) is kept, not merged.
+    let mut b = Person::new(pk("B"), PersonKind::Child, src());
+    b.nhs_number = Some(nhs);
+    b.former_upn = Some(upn);
+    net.add_person(b).unwrap();
+    let holders: Vec<_> = net
+        .persons_with_nhs_number(&nhs)
+        .iter()
+        .map(|p| p.key.id().to_owned())
+        .collect();
+    assert_eq!(holders, ["A", "B"]);
+    assert_eq!(net.persons_with_upn(&upn).len(), 2);
+    assert!(
+        net.persons_with_nhs_number(&NhsNumber::parse("4010232137").unwrap())
+            .is_empty()
+    );
+}
+
+#[test]
+fn queries_on_unknown_keys_are_not_found() {
+    let net = Network::new();
+    let as_of = d(2025, 1, 1);
+    let nf = |e: Error| matches!(e, Error::NotFound { .. });
+    assert!(nf(net.team_around(&pk("X"), as_of).unwrap_err()));
+    assert!(nf(net.family_network(&pk("X"), as_of).unwrap_err()));
+    assert!(nf(net.caseload(&wk("X"), as_of).unwrap_err()));
+    assert!(nf(net
+        .shared_children(&wk("X"), &wk("Y"), as_of)
+        .unwrap_err()));
+    assert!(nf(net
+        .connection_path(&wk("X"), &wk("Y"), as_of)
+        .unwrap_err()));
+    assert!(nf(net.timeline(&pk("X")).unwrap_err()));
+    assert!(nf(net.worker_changes(&pk("X"), as_of, as_of).unwrap_err()));
+    assert!(net.gaps(as_of).is_empty());
+    assert!(net.components(as_of).is_empty());
+}
