@@ -80,7 +80,7 @@ pub enum IdError {
 /// Parsing accepts the usual `3 3 4` grouping with spaces or hyphens; [`fmt::Display`]
 /// writes the ten digits without separators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct NhsNumber(u64);
+pub struct NhsNumber(std::num::NonZeroU64);
 
 impl NhsNumber {
     /// Validates `text` as an NHS number.
@@ -112,14 +112,16 @@ impl NhsNumber {
                 found: digits[9],
             });
         }
-        Ok(Self(
-            digits.iter().fold(0u64, |acc, &d| acc * 10 + u64::from(d)),
-        ))
+        let value = digits.iter().fold(0u64, |acc, &d| acc * 10 + u64::from(d));
+        // Ten zeros are a placeholder, refused above, so the value is never zero.
+        std::num::NonZeroU64::new(value)
+            .map(Self)
+            .ok_or(IdError::NhsPlaceholder)
     }
 
     /// The number as a ten-digit integer (leading zeros are possible in principle).
     pub fn value(self) -> u64 {
-        self.0
+        self.0.get()
     }
 }
 
@@ -139,7 +141,7 @@ fn nhs_check_digit(first_nine: &[u8]) -> Option<u8> {
 
 impl fmt::Display for NhsNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:010}", self.0)
+        write!(f, "{:010}", self.0.get())
     }
 }
 

@@ -1,39 +1,100 @@
 //! Stable external keys.
 //!
 //! Every entity is known by the key its source system gave it: the system's name plus the
-//! id in that system (for example `lcs` + `1001`). Keys are what callers use to look
-//! things up; the network's internal indices never leave this crate.
+//! id in that system (for example `lcs` + `1001`, written `lcs:1001`). Keys are what
+//! callers use to look things up; the network's internal indices never leave this crate.
 
 use std::fmt;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// The source system plus the id that system gave an entity.
+/// The source system plus the id that system gave an entity, held as one shared string
+/// `system:id`.
 ///
-/// The system name is shared (`Arc<str>`): a network holds millions of keys from a handful
-/// of systems.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct ExternalKey {
-    /// The source system, such as `lcs`, `mosaic`, `eclipse` or a partner agency's feed.
-    pub system: Arc<str>,
-    /// The id inside that system.
-    pub id: Box<str>,
-}
+/// Cloning is cheap (a reference count), and the network stores each key once: records
+/// that refer to a person share the person's own key. A system name is a short label such
+/// as `lcs`; any `:` in it is replaced by `_` so that a key always splits at its first `:`.
+/// The id may contain anything.
+///
+/// ```
+/// use patchwork_core::ExternalKey;
+///
+/// let key = ExternalKey::new("lcs", "C:1001");
+/// assert_eq!((key.system(), key.id()), ("lcs", "C:1001"));
+/// assert_eq!(key.to_string(), "lcs:C:1001");
+/// assert_eq!("lcs:C:1001".parse::<ExternalKey>().unwrap(), key);
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExternalKey(Arc<str>);
 
 impl ExternalKey {
     /// Builds a key from a system name and an id.
-    pub fn new(system: impl Into<Arc<str>>, id: impl Into<Box<str>>) -> Self {
-        Self {
-            system: system.into(),
-            id: id.into(),
-        }
+    pub fn new(system: impl AsRef<str>, id: impl AsRef<str>) -> Self {
+        let (system, id) = (system.as_ref(), id.as_ref());
+        let mut text = String::with_capacity(system.len() + 1 + id.len());
+        text.extend(system.chars().map(|c| if c == ':' { '_' } else { c }));
+        text.push(':');
+        text.push_str(id);
+        Self(text.into())
+    }
+
+    /// The source system's name.
+    pub fn system(&self) -> &str {
+        self.split().0
+    }
+
+    /// The id inside the source system.
+    pub fn id(&self) -> &str {
+        self.split().1
+    }
+
+    /// The key as `system:id`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn split(&self) -> (&str, &str) {
+        // Construction guarantees a ':' after the system name.
+        self.0.split_once(':').unwrap_or(("", &self.0))
     }
 }
 
 impl fmt::Display for ExternalKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.system, self.id)
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for ExternalKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", &*self.0)
+    }
+}
+
+/// The text given to [`ExternalKey`]'s `FromStr` has no `:` between system and id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a key is written system:id, and this one has no ':'")]
+pub struct KeySyntaxError;
+
+impl std::str::FromStr for ExternalKey {
+    type Err = KeySyntaxError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (system, id) = s.split_once(':').ok_or(KeySyntaxError)?;
+        Ok(Self::new(system, id))
+    }
+}
+
+impl Serialize for ExternalKey {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for ExternalKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -46,24 +107,36 @@ macro_rules! typed_key {
 
         impl $name {
             /// Builds the key from a source system name and the id in that system.
-            pub fn new(system: impl Into<Arc<str>>, id: impl Into<Box<str>>) -> Self {
+            pub fn new(system: impl AsRef<str>, id: impl AsRef<str>) -> Self {
                 Self(ExternalKey::new(system, id))
             }
 
             /// The source system's name.
             pub fn system(&self) -> &str {
-                &self.0.system
+                self.0.system()
             }
 
             /// The id inside the source system.
             pub fn id(&self) -> &str {
-                &self.0.id
+                self.0.id()
+            }
+
+            /// The key as `system:id`.
+            pub fn as_str(&self) -> &str {
+                self.0.as_str()
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 self.0.fmt(f)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = KeySyntaxError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.parse().map(Self)
             }
         }
     };
@@ -111,5 +184,21 @@ mod tests {
         assert_ne!(PersonKey::new("lcs", "1"), PersonKey::new("health", "1"));
         assert_eq!(PersonKey::new("lcs", "1"), PersonKey::new("lcs", "1"));
         assert_eq!(PersonKey::new("lcs", "1").to_string(), "lcs:1");
+    }
+
+    #[test]
+    fn colon_in_system_cannot_shift_the_split() {
+        let k = ExternalKey::new("a:b", "c");
+        assert_eq!((k.system(), k.id()), ("a_b", "c"));
+        let empty = ExternalKey::new("", "");
+        assert_eq!((empty.system(), empty.id()), ("", ""));
+    }
+
+    #[test]
+    fn keys_serialize_as_strings() {
+        let k = PersonKey::new("lcs", "42");
+        assert_eq!(serde_json::to_string(&k).unwrap(), "\"lcs:42\"");
+        assert_eq!(serde_json::from_str::<PersonKey>("\"lcs:42\"").unwrap(), k);
+        assert!(serde_json::from_str::<PersonKey>("\"no-colon\"").is_err());
     }
 }

@@ -62,15 +62,17 @@ mod network;
 mod period;
 mod provenance;
 mod query;
+mod view;
 
 pub use error::{EntityKind, Error};
 pub use ids::{IdError, NhsNumber, Upn};
 pub use key::{
-    AgencyKey, EpisodeKey, ExternalKey, HouseholdKey, InvolvementKey, PersonKey, ProfessionalKey,
-    RelationshipKey, TeamKey,
+    AgencyKey, EpisodeKey, ExternalKey, HouseholdKey, InvolvementKey, KeySyntaxError, PersonKey,
+    ProfessionalKey, RelationshipKey, TeamKey,
 };
 pub use model::*;
 pub use network::{Capacity, Network};
 pub use period::Period;
-pub use provenance::Source;
+pub use provenance::{Origin, Source};
 pub use query::*;
+pub use view::InvolvementRef;

@@ -5,15 +5,20 @@
 //! point back into the arenas. Lookups go through key indexes, so petgraph's indices
 //! (which `StableGraph` reuses after removals) never leave this crate.
 
+use std::hash::{BuildHasher, Hash};
+
 use chrono::NaiveDate;
+use hashbrown::HashTable;
 use petgraph::Directed;
 use petgraph::stable_graph::{NodeIndex, StableGraph};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
+use crate::view::InvolvementRef;
 use crate::{
-    Agency, AgencyKey, EndReason, EntityKind, Episode, EpisodeKey, Error, Household, HouseholdKey,
-    Involvement, InvolvementKey, NhsNumber, Period, Person, PersonKey, Professional,
-    ProfessionalKey, Relationship, RelationshipKey, Team, TeamKey, Upn,
+    Agency, AgencyKey, EndReason, EntityKind, Episode, EpisodeKey, Error, ExternalKey, Household,
+    HouseholdKey, Involvement, InvolvementKey, NhsNumber, Period, Person, PersonKey, Professional,
+    ProfessionalKey, Relationship, RelationshipKey, RoleCategory, Sensitivity, Source, Team,
+    TeamKey, Upn,
 };
 
 /// What a graph node stands for: an index into one of the arenas.
@@ -58,12 +63,104 @@ pub(crate) struct TeamSlot {
     pub(crate) agency: Option<u32>,
 }
 
+/// Marks an absent index in the compact rows.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// `None` for [`NONE`], otherwise the index.
+#[inline]
+pub(crate) fn some(idx: u32) -> Option<u32> {
+    (idx != NONE).then_some(idx)
+}
+
+/// An involvement as the network stores it: references resolved to arena indices and
+/// repeated strings interned, 64 bytes a row (plus the key's shared text), so that a
+/// large county's five million involvements fit in memory comfortably.
 #[derive(Debug, Clone)]
-pub(crate) struct InvolvementSlot {
-    pub(crate) involvement: Involvement,
+pub(crate) struct InvolvementRow {
+    pub(crate) key: InvolvementKey,
+    pub(crate) source: Source,
+    pub(crate) period: Period,
     pub(crate) person: u32,
-    pub(crate) professional: Option<u32>,
-    pub(crate) team: Option<u32>,
+    pub(crate) professional: u32,
+    pub(crate) team: u32,
+    pub(crate) role_code: u32,
+    pub(crate) end_reason: u32,
+    pub(crate) category: RoleCategory,
+    pub(crate) sensitivity: Sensitivity,
+}
+
+impl InvolvementRow {
+    #[inline]
+    pub(crate) fn professional(&self) -> Option<u32> {
+        some(self.professional)
+    }
+
+    #[inline]
+    pub(crate) fn team(&self) -> Option<u32> {
+        some(self.team)
+    }
+}
+
+/// Distinct values stored once, referred to by index.
+#[derive(Debug, Clone)]
+pub(crate) struct Interner<T> {
+    values: Vec<T>,
+    ids: FxHashMap<T, u32>,
+}
+
+impl<T> Default for Interner<T> {
+    fn default() -> Self {
+        Self {
+            values: Vec::new(),
+            ids: FxHashMap::default(),
+        }
+    }
+}
+
+impl<T: Hash + Eq + Clone> Interner<T> {
+    pub(crate) fn intern(&mut self, value: T) -> u32 {
+        if let Some(&id) = self.ids.get(&value) {
+            return id;
+        }
+        let id = arena_index(self.values.len());
+        self.values.push(value.clone());
+        self.ids.insert(value, id);
+        id
+    }
+
+    pub(crate) fn get(&self, id: u32) -> &T {
+        &self.values[id as usize]
+    }
+}
+
+/// A key -> arena index map that keeps only the index (4 bytes a row) and finds keys
+/// through the arena, instead of holding a second copy of every key.
+#[derive(Debug, Clone, Default)]
+struct RowIndex {
+    table: HashTable<u32>,
+}
+
+impl RowIndex {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            table: HashTable::with_capacity(n),
+        }
+    }
+
+    fn hash(key: &ExternalKey) -> u64 {
+        FxBuildHasher.hash_one(key.as_str())
+    }
+
+    fn find<'a>(&self, key: &ExternalKey, key_of: impl Fn(u32) -> &'a ExternalKey) -> Option<u32> {
+        self.table
+            .find(Self::hash(key), |&i| key_of(i) == key)
+            .copied()
+    }
+
+    fn insert<'a>(&mut self, key: &ExternalKey, idx: u32, key_of: impl Fn(u32) -> &'a ExternalKey) {
+        self.table
+            .insert_unique(Self::hash(key), idx, |&i| Self::hash(key_of(i)));
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -157,16 +254,18 @@ pub struct Network {
     pub(crate) professionals: Vec<ProfessionalSlot>,
     pub(crate) agencies: Vec<Agency>,
     pub(crate) teams: Vec<TeamSlot>,
-    pub(crate) involvements: Vec<InvolvementSlot>,
+    pub(crate) involvements: Vec<InvolvementRow>,
+    pub(crate) role_codes: Interner<String>,
+    pub(crate) end_reasons: Interner<EndReason>,
     pub(crate) relationships: Vec<RelationshipSlot>,
     pub(crate) households: Vec<HouseholdSlot>,
     pub(crate) memberships: Vec<Membership>,
     pub(crate) episodes: Vec<Episode>,
-    person_index: FxHashMap<PersonKey, u32>,
+    person_index: RowIndex,
     professional_index: FxHashMap<ProfessionalKey, u32>,
     agency_index: FxHashMap<AgencyKey, u32>,
     team_index: FxHashMap<TeamKey, u32>,
-    involvement_index: FxHashMap<InvolvementKey, u32>,
+    involvement_index: RowIndex,
     relationship_index: FxHashMap<RelationshipKey, u32>,
     household_index: FxHashMap<HouseholdKey, u32>,
     episode_index: FxHashMap<EpisodeKey, u32>,
@@ -209,9 +308,9 @@ impl Network {
             persons: Vec::with_capacity(capacity.persons),
             professionals: Vec::with_capacity(capacity.professionals),
             involvements: Vec::with_capacity(capacity.involvements),
-            person_index: FxHashMap::with_capacity_and_hasher(capacity.persons, hasher),
+            person_index: RowIndex::with_capacity(capacity.persons),
             professional_index: FxHashMap::with_capacity_and_hasher(capacity.professionals, hasher),
-            involvement_index: FxHashMap::with_capacity_and_hasher(capacity.involvements, hasher),
+            involvement_index: RowIndex::with_capacity(capacity.involvements),
             ..Self::default()
         }
     }
@@ -312,13 +411,15 @@ impl Network {
 
     /// Adds a person. Fails on a duplicate key or a date of death before the date of birth.
     pub fn add_person(&mut self, person: Person) -> Result<(), Error> {
-        if self.person_index.contains_key(&person.key) {
+        if self.person_idx(&person.key).is_some() {
             return Err(duplicate(EntityKind::Person, &person.key));
         }
         person.validate()?;
         let idx = arena_index(self.persons.len());
         let node = self.graph.add_node(NodeRef::Person(idx));
-        self.person_index.insert(person.key.clone(), idx);
+        let persons = &self.persons;
+        self.person_index
+            .insert(&person.key.0, idx, |i| &persons[i as usize].person.key.0);
         if let Some(nhs) = person.nhs_number {
             Self::index_holder(&mut self.nhs_index, nhs, idx);
         }
@@ -347,7 +448,7 @@ impl Network {
     /// Adds an involvement. The person must be in the network, and so must the
     /// professional and team it names; it must name at least one of the two.
     pub fn add_involvement(&mut self, involvement: Involvement) -> Result<(), Error> {
-        if self.involvement_index.contains_key(&involvement.key) {
+        if self.involvement_idx(&involvement.key).is_some() {
             return Err(duplicate(EntityKind::Involvement, &involvement.key));
         }
         involvement.period.validate()?;
@@ -384,13 +485,31 @@ impl Network {
             self.persons[person as usize].node,
             EdgeRef::Involvement(idx),
         );
-        self.involvement_index.insert(involvement.key.clone(), idx);
-        self.involvements.push(InvolvementSlot {
-            involvement,
+        let Involvement {
+            key,
+            role,
+            period,
+            end_reason,
+            sensitivity,
+            source,
+            ..
+        } = involvement;
+        let row = InvolvementRow {
+            role_code: self.role_codes.intern(role.code),
+            end_reason: end_reason.map_or(NONE, |r| self.end_reasons.intern(r)),
+            key,
+            source,
+            period,
             person,
-            professional,
-            team,
-        });
+            professional: professional.unwrap_or(NONE),
+            team: team.unwrap_or(NONE),
+            category: role.category,
+            sensitivity,
+        };
+        let rows = &self.involvements;
+        self.involvement_index
+            .insert(&row.key.0, idx, |i| &rows[i as usize].key.0);
+        self.involvements.push(row);
         Ok(())
     }
 
@@ -405,10 +524,11 @@ impl Network {
         let idx = self
             .involvement_idx(key)
             .ok_or_else(|| Error::not_found(EntityKind::Involvement, key))?;
-        let inv = &mut self.involvements[idx as usize].involvement;
-        let period = Period::new(inv.period.start, Some(end))?;
-        inv.period = period;
-        inv.end_reason = reason;
+        let period = Period::new(self.involvements[idx as usize].period.start, Some(end))?;
+        let reason = reason.map_or(NONE, |r| self.end_reasons.intern(r));
+        let row = &mut self.involvements[idx as usize];
+        row.period = period;
+        row.end_reason = reason;
         Ok(())
     }
 
@@ -427,6 +547,8 @@ impl Network {
         })?;
         let idx = arena_index(self.episodes.len());
         self.episode_index.insert(episode.key.clone(), idx);
+        let mut episode = episode;
+        episode.person = self.persons[person as usize].person.key.clone();
         self.episodes.push(episode);
         self.persons[person as usize].episodes.push(idx);
         Ok(())
@@ -469,6 +591,10 @@ impl Network {
             self.persons[to as usize].node,
             EdgeRef::Relationship(idx),
         );
+        // Share the persons' own keys rather than keep a second copy.
+        let mut relationship = relationship;
+        relationship.from = self.persons[from as usize].person.key.clone();
+        relationship.to = self.persons[to as usize].person.key.clone();
         self.relationship_index
             .insert(relationship.key.clone(), idx);
         self.relationships.push(RelationshipSlot {
@@ -525,7 +651,8 @@ impl Network {
     // ----- lookups --------------------------------------------------------------------
 
     pub(crate) fn person_idx(&self, key: &PersonKey) -> Option<u32> {
-        self.person_index.get(key).copied()
+        self.person_index
+            .find(&key.0, |i| &self.persons[i as usize].person.key.0)
     }
     pub(crate) fn professional_idx(&self, key: &ProfessionalKey) -> Option<u32> {
         self.professional_index.get(key).copied()
@@ -537,7 +664,8 @@ impl Network {
         self.team_index.get(key).copied()
     }
     pub(crate) fn involvement_idx(&self, key: &InvolvementKey) -> Option<u32> {
-        self.involvement_index.get(key).copied()
+        self.involvement_index
+            .find(&key.0, |i| &self.involvements[i as usize].key.0)
     }
     pub(crate) fn household_idx(&self, key: &HouseholdKey) -> Option<u32> {
         self.household_index.get(key).copied()
@@ -578,9 +706,14 @@ impl Network {
     }
 
     /// The involvement with this key.
-    pub fn involvement(&self, key: &InvolvementKey) -> Option<&Involvement> {
-        self.involvement_idx(key)
-            .map(|i| &self.involvements[i as usize].involvement)
+    pub fn involvement(&self, key: &InvolvementKey) -> Option<InvolvementRef<'_>> {
+        self.involvement_idx(key).map(|i| self.involvement_ref(i))
+    }
+
+    /// A view of the involvement at an arena index.
+    #[inline]
+    pub(crate) fn involvement_ref(&self, idx: u32) -> InvolvementRef<'_> {
+        InvolvementRef::new(self, &self.involvements[idx as usize])
     }
 
     /// The relationship with this key.
@@ -678,8 +811,10 @@ impl Network {
     }
 
     /// Every involvement, in the order they were added.
-    pub fn involvements(&self) -> impl ExactSizeIterator<Item = &Involvement> {
-        self.involvements.iter().map(|s| &s.involvement)
+    pub fn involvements(&self) -> impl ExactSizeIterator<Item = InvolvementRef<'_>> {
+        self.involvements
+            .iter()
+            .map(|row| InvolvementRef::new(self, row))
     }
 
     /// Every relationship, in the order they were added.
@@ -744,20 +879,35 @@ impl Network {
     }
 
     /// The team an involvement is held in: its own team, else the professional's team.
-    pub(crate) fn involvement_team(&self, slot: &InvolvementSlot) -> Option<u32> {
-        slot.team.or_else(|| {
-            slot.professional
+    pub(crate) fn involvement_team(&self, row: &InvolvementRow) -> Option<u32> {
+        row.team().or_else(|| {
+            row.professional()
                 .and_then(|p| self.professionals[p as usize].team)
         })
     }
 
     /// The agency of an involvement: its team's agency, else the professional's agency.
-    pub(crate) fn involvement_agency(&self, slot: &InvolvementSlot) -> Option<u32> {
-        self.involvement_team(slot)
+    pub(crate) fn involvement_agency(&self, row: &InvolvementRow) -> Option<u32> {
+        self.involvement_team(row)
             .and_then(|t| self.teams[t as usize].agency)
             .or_else(|| {
-                slot.professional
+                row.professional()
                     .and_then(|p| self.professionals[p as usize].agency)
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The memory budget of a large county (5M involvements in well under 1 GB) rests on
+    /// these sizes; a field added carelessly shows up here first.
+    #[test]
+    fn stored_rows_stay_compact() {
+        assert!(std::mem::size_of::<InvolvementRow>() <= 64);
+        assert_eq!(std::mem::size_of::<Source>(), 16);
+        assert_eq!(std::mem::size_of::<InvolvementKey>(), 16);
+        assert_eq!(std::mem::size_of::<Period>(), 8);
     }
 }

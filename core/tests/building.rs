@@ -150,7 +150,7 @@ fn end_before_start_is_rejected_everywhere() {
         f.net.end_involvement(&ik("I"), d(2025, 2, 28), None),
         Err(Error::EndBeforeStart { .. })
     ));
-    assert_eq!(f.net.involvement(&ik("I")).unwrap().period.end, None);
+    assert_eq!(f.net.involvement(&ik("I")).unwrap().period().end, None);
     // Ending on the start day gives an empty, closed involvement.
     f.net
         .end_involvement(&ik("I"), d(2025, 3, 1), Some(EndReason::parse("OTHERS")))
@@ -349,4 +349,87 @@ fn queries_on_unknown_keys_are_not_found() {
     assert!(nf(net.worker_changes(&pk("X"), as_of, as_of).unwrap_err()));
     assert!(net.gaps(as_of).is_empty());
     assert!(net.components(as_of).is_empty());
+}
+
+#[test]
+fn records_come_back_as_they_went_in() {
+    let origin = Origin::new("lcs", Some("ssd_involvements.csv".into()));
+    let mut f = Fixture::new();
+    f.agency("LA", AgencyKind::ChildrensSocialCare)
+        .team("T", Some("LA"))
+        .child("C")
+        .worker("W", Some("LA"), Some("T"));
+    let mut inv = involvement(
+        "I",
+        Some("W"),
+        "C",
+        RoleCategory::IndependentReviewingOfficer,
+        d(2024, 4, 1),
+        Some(d(2025, 4, 1)),
+    );
+    inv.team = Some(TeamKey::new(SYS, "T"));
+    inv.role = Role::new("IRO", RoleCategory::IndependentReviewingOfficer);
+    inv.end_reason = Some(EndReason::parse("Case transferred"));
+    inv.sensitivity = Sensitivity::Restricted;
+    inv.source = Source::at(&origin, 17);
+    f.net.add_involvement(inv.clone()).unwrap();
+    // A second involvement with the same role code and reason shares their stored text.
+    let mut second = inv.clone();
+    second.key = ik("I2");
+    f.net.add_involvement(second.clone()).unwrap();
+
+    let got = f.net.involvement(&ik("I")).unwrap();
+    assert_eq!(got.to_record(), inv);
+    assert_eq!(got.role_code(), "IRO");
+    assert_eq!(got.source().row_number(), Some(17));
+    assert_eq!(got.source().file_name(), Some("ssd_involvements.csv"));
+    assert_eq!(f.net.involvement(&ik("I2")).unwrap().to_record(), second);
+    assert!(std::ptr::eq(
+        got.role_code(),
+        f.net.involvement(&ik("I2")).unwrap().role_code()
+    ));
+    let all: Vec<Involvement> = f.net.involvements().map(|i| i.to_record()).collect();
+    assert_eq!(all, [inv, second]);
+
+    let mut person = Person::new(pk("P"), PersonKind::UnbornChild, src());
+    person.expected_birth_date = Some(d(2026, 1, 5));
+    person.sex = Some(Sex::Unknown);
+    f.net.add_person(person.clone()).unwrap();
+    assert_eq!(f.net.person(&pk("P")), Some(&person));
+}
+
+#[test]
+fn a_missing_key_is_not_found_among_many() {
+    // Enough rows to make the key index resize several times.
+    let mut f = Fixture::new();
+    f.worker("W", None, None);
+    for i in 0..5000 {
+        f.child(&format!("C{i}"));
+        f.involve(
+            &format!("I{i}"),
+            "W",
+            &format!("C{i}"),
+            RoleCategory::Teacher,
+            d(2025, 1, 1),
+            None,
+        );
+    }
+    for i in (0..5000).step_by(97) {
+        assert_eq!(
+            f.net
+                .involvement(&ik(&format!("I{i}")))
+                .unwrap()
+                .person()
+                .key,
+            pk(&format!("C{i}"))
+        );
+        assert!(f.net.person(&pk(&format!("C{i}"))).is_some());
+    }
+    assert!(f.net.involvement(&ik("I5000")).is_none());
+    assert!(f.net.person(&pk("C5000")).is_none());
+    assert!(
+        f.net
+            .involvement(&InvolvementKey::new("other", "I1"))
+            .is_none()
+    );
 }

@@ -133,7 +133,7 @@ proptest! {
         let net = build(&s);
         for p in 0..s.persons {
             let team = net.team_around(&pk(&format!("P{p}")), day(as_of)).unwrap();
-            let got: BTreeSet<String> = team.members.iter().map(|m| m.involvement.key.id().to_owned()).collect();
+            let got: BTreeSet<String> = team.members.iter().map(|m| m.involvement.key().id().to_owned()).collect();
             let want_idx = active(&s, p, as_of);
             let want: BTreeSet<String> = want_idx.iter().map(|i| format!("I{i}")).collect();
             prop_assert_eq!(&got, &want);
@@ -143,7 +143,7 @@ proptest! {
                 want_idx.iter().filter(|&&i| s.involvements[i].2 == r).map(|i| format!("I{i}")).collect()
             };
             let expected_leads = if statutory_open && !with_role(0).is_empty() { with_role(0) } else { with_role(1) };
-            let leads: BTreeSet<String> = team.leads().map(|m| m.involvement.key.id().to_owned()).collect();
+            let leads: BTreeSet<String> = team.leads().map(|m| m.involvement.key().id().to_owned()).collect();
             prop_assert_eq!(leads, expected_leads);
         }
     }
@@ -197,11 +197,11 @@ proptest! {
     fn caseload_and_shared_children_agree_with_team_around(s in spec(), as_of in 0i64..110) {
         let net = build(&s);
         for w in 0..s.professionals {
-            let load: BTreeSet<String> = net.caseload(&wk(&format!("W{w}")), day(as_of)).unwrap().iter().map(|e| e.involvement.key.id().to_owned()).collect();
+            let load: BTreeSet<String> = net.caseload(&wk(&format!("W{w}")), day(as_of)).unwrap().iter().map(|e| e.involvement.key().id().to_owned()).collect();
             let mut want = BTreeSet::new();
             for p in 0..s.persons {
                 for m in net.team_around(&pk(&format!("P{p}")), day(as_of)).unwrap().members {
-                    if m.professional.unwrap().key == wk(&format!("W{w}")) { want.insert(m.involvement.key.id().to_owned()); }
+                    if m.professional.unwrap().key == wk(&format!("W{w}")) { want.insert(m.involvement.key().id().to_owned()); }
                 }
             }
             prop_assert_eq!(load, want);

@@ -301,7 +301,7 @@ fn timeline_orders_involvements_and_episodes() {
     let order: Vec<_> = tl
         .iter()
         .map(|e| match e {
-            TimelineEntry::Involvement { involvement, .. } => involvement.key.id().to_owned(),
+            TimelineEntry::Involvement { involvement, .. } => involvement.key().id().to_owned(),
             TimelineEntry::Episode { episode } => episode.key.id().to_owned(),
         })
         .collect();
@@ -471,7 +471,7 @@ fn gaps_find_each_kind_and_name_the_child() {
         .find(|g| g.kind == GapKind::ProfessionalHasLeft)
         .unwrap();
     assert_eq!(left.professional.unwrap().key, wk("GONE"));
-    assert_eq!(left.involvements[0].key, ik("i4"));
+    assert_eq!(left.involvements[0].key(), &ik("i4"));
     let two = gaps
         .iter()
         .find(|g| g.kind == GapKind::MultipleLeads)

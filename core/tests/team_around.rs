@@ -8,7 +8,7 @@ use patchwork_core::*;
 fn ids(team: &TeamAround<'_>) -> Vec<String> {
     team.members
         .iter()
-        .map(|m| m.involvement.key.id().to_owned())
+        .map(|m| m.involvement.key().id().to_owned())
         .collect()
 }
 
@@ -58,7 +58,7 @@ fn members_carry_professional_team_and_agency() {
     assert_eq!(m.professional.unwrap().name.as_deref(), Some("Worker W"));
     assert_eq!(m.team.unwrap().name, "Team HV-North");
     assert_eq!(m.agency.unwrap().kind, AgencyKind::Health);
-    assert_eq!(m.involvement.period.start, Some(d(2025, 1, 1)));
+    assert_eq!(m.involvement.period().start, Some(d(2025, 1, 1)));
     assert!(!m.lead);
     assert_eq!(team.lead_basis, LeadBasis::None);
 }
@@ -98,13 +98,13 @@ fn allocated_social_worker_leads_while_a_statutory_episode_is_open() {
 
     let during = f.net.team_around(&pk("C"), d(2025, 3, 1)).unwrap();
     assert_eq!(during.lead_basis, LeadBasis::AllocatedSocialWorker);
-    assert_eq!(during.lead().unwrap().involvement.key.id(), "I-SW");
+    assert_eq!(during.lead().unwrap().involvement.key().id(), "I-SW");
     assert_eq!(ids(&during)[0], "I-SW", "the lead is listed first");
 
     // After CIN closure the explicit lead practitioner leads, even though the SW is still allocated.
     let after = f.net.team_around(&pk("C"), d(2025, 6, 1)).unwrap();
     assert_eq!(after.lead_basis, LeadBasis::LeadPractitionerRole);
-    assert_eq!(after.lead().unwrap().involvement.key.id(), "I-LP");
+    assert_eq!(after.lead().unwrap().involvement.key().id(), "I-LP");
 }
 
 #[test]
@@ -191,7 +191,7 @@ fn two_leads_are_both_marked_and_none_is_chosen() {
     assert!(team.lead().is_none());
     // The day before B started there is exactly one.
     let before = f.net.team_around(&pk("C"), d(2025, 1, 31)).unwrap();
-    assert_eq!(before.lead().unwrap().involvement.key.id(), "I-A");
+    assert_eq!(before.lead().unwrap().involvement.key().id(), "I-A");
 }
 
 #[test]

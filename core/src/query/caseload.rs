@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
-use crate::{Error, Involvement, Network, Person, Professional, ProfessionalKey};
+use crate::{Error, InvolvementRef, Network, Person, Professional, ProfessionalKey};
 
 /// One child on a professional's caseload.
 #[derive(Debug, Clone, Serialize)]
@@ -15,7 +15,7 @@ pub struct CaseloadEntry<'n> {
     /// The person.
     pub person: &'n Person,
     /// The professional's active involvement with them.
-    pub involvement: &'n Involvement,
+    pub involvement: InvolvementRef<'n>,
     /// Whether the professional is (one of) the person's lead practitioner(s).
     pub lead: bool,
 }
@@ -83,16 +83,17 @@ impl Network {
         let mut entries: Vec<CaseloadEntry<'_>> = self
             .involvements_of_professional(p)
             .map(|i| &self.involvements[i as usize])
-            .filter(|s| s.involvement.period.contains(as_of))
-            .map(|s| {
-                let team = self.team_around_idx(s.person, as_of);
+            .filter(|row| row.period.contains(as_of))
+            .map(|row| {
+                let involvement = InvolvementRef::new(self, row);
+                let team = self.team_around_idx(row.person, as_of);
                 let lead = team
                     .members
                     .iter()
-                    .any(|m| m.lead && std::ptr::eq(m.involvement, &s.involvement));
+                    .any(|m| m.lead && m.involvement.same_as(&involvement));
                 CaseloadEntry {
-                    person: &self.persons[s.person as usize].person,
-                    involvement: &s.involvement,
+                    person: involvement.person(),
+                    involvement,
                     lead,
                 }
             })
@@ -101,7 +102,7 @@ impl Network {
             a.person
                 .key
                 .cmp(&b.person.key)
-                .then_with(|| a.involvement.key.cmp(&b.involvement.key))
+                .then_with(|| a.involvement.key().cmp(b.involvement.key()))
         });
         Ok(entries)
     }
@@ -114,8 +115,8 @@ impl Network {
     ) -> impl Iterator<Item = u32> + '_ {
         self.involvements_of_professional(professional)
             .map(|i| &self.involvements[i as usize])
-            .filter(move |s| s.involvement.period.contains(as_of))
-            .map(|s| s.person)
+            .filter(move |row| row.period.contains(as_of))
+            .map(|row| row.person)
     }
 
     /// The persons both professionals are actively involved with on `as_of`, ordered by key.
@@ -210,8 +211,8 @@ impl Network {
                 if !seen_children.insert(child) {
                     continue;
                 }
-                for slot in self.active_involvements_of_person(child, as_of) {
-                    let Some(next) = slot.professional else {
+                for row in self.active_involvements_of_person(child, as_of) {
+                    let Some(next) = row.professional() else {
                         continue;
                     };
                     if next == start || came_from.contains_key(&next) {

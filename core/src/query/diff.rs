@@ -169,44 +169,43 @@ impl Network {
                 });
             }
         }
-        for slot in &newer.involvements {
-            let new = &slot.involvement;
+        for new in newer.involvements() {
             let started = || ChangeEvent::InvolvementStarted {
-                involvement: new.key.clone(),
-                person: new.person.clone(),
-                professional: new.professional.clone(),
-                team: new.team.clone(),
-                role: new.role.category,
-                start: new.period.start,
+                involvement: new.key().clone(),
+                person: new.person().key.clone(),
+                professional: new.professional().map(|p| p.key.clone()),
+                team: new.team().map(|t| t.key.clone()),
+                role: new.role(),
+                start: new.period().start,
             };
             let ended = |end| ChangeEvent::InvolvementEnded {
-                involvement: new.key.clone(),
-                person: new.person.clone(),
-                professional: new.professional.clone(),
-                role: new.role.category,
+                involvement: new.key().clone(),
+                person: new.person().key.clone(),
+                professional: new.professional().map(|p| p.key.clone()),
+                role: new.role(),
                 end,
-                reason: new.end_reason.clone(),
+                reason: new.end_reason().cloned(),
             };
-            match (older.involvement(&new.key), new.period.end) {
+            let old_end = older.involvement(new.key()).map(|old| old.period().end);
+            match (old_end, new.period().end) {
                 // New to us: it started; if it arrives already ended, it ended too.
                 (None, end) => {
                     events.push(started());
                     events.extend(end.map(ended));
                 }
                 // Ended before, open again.
-                (Some(old), None) if old.period.end.is_some() => events.push(started()),
+                (Some(Some(_)), None) => events.push(started()),
                 // Newly ended, or its end date corrected.
-                (Some(old), Some(end)) if old.period.end != Some(end) => events.push(ended(end)),
+                (Some(old), Some(end)) if old != Some(end) => events.push(ended(end)),
                 _ => {}
             }
         }
-        for slot in &older.involvements {
-            let old = &slot.involvement;
-            if newer.involvement_idx(&old.key).is_none() {
+        for old in older.involvements() {
+            if newer.involvement_idx(old.key()).is_none() {
                 events.push(ChangeEvent::InvolvementRemoved {
-                    involvement: old.key.clone(),
-                    person: old.person.clone(),
-                    professional: old.professional.clone(),
+                    involvement: old.key().clone(),
+                    person: old.person().key.clone(),
+                    professional: old.professional().map(|p| p.key.clone()),
                 });
             }
         }
@@ -220,8 +219,8 @@ impl Network {
                 let mut v: Vec<LeadRef> = t
                     .leads()
                     .map(|m| LeadRef {
-                        involvement: m.involvement.key.clone(),
-                        professional: m.involvement.professional.clone(),
+                        involvement: m.involvement.key().clone(),
+                        professional: m.involvement.professional().map(|p| p.key.clone()),
                     })
                     .collect();
                 v.sort();
@@ -238,19 +237,19 @@ impl Network {
             let allocated = |t: &crate::TeamAround<'_>| -> Vec<ProfessionalKey> {
                 t.members
                     .iter()
-                    .filter(|m| m.involvement.role.category == RoleCategory::AllocatedSocialWorker)
-                    .filter_map(|m| m.involvement.professional.clone())
+                    .filter(|m| m.involvement.role() == RoleCategory::AllocatedSocialWorker)
+                    .filter_map(|m| m.involvement.professional().map(|p| p.key.clone()))
                     .collect()
             };
             let had = allocated(&old_team);
             let has_any_now = new_team
                 .members
                 .iter()
-                .any(|m| m.involvement.role.category == RoleCategory::AllocatedSocialWorker);
+                .any(|m| m.involvement.role() == RoleCategory::AllocatedSocialWorker);
             let had_any = old_team
                 .members
                 .iter()
-                .any(|m| m.involvement.role.category == RoleCategory::AllocatedSocialWorker);
+                .any(|m| m.involvement.role() == RoleCategory::AllocatedSocialWorker);
             if had_any && !has_any_now && newer.has_open_statutory_episode(idx as u32, as_of) {
                 events.push(ChangeEvent::ChildLeftWithoutAllocatedWorker {
                     person: slot.person.key.clone(),

@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::{AgencyKind, EpisodeKind, Involvement, Network, Person, Professional, RoleCategory};
+use crate::{AgencyKind, EpisodeKind, InvolvementRef, Network, Person, Professional, RoleCategory};
 
 /// Why a child appears in [`Network::gaps`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -54,7 +54,7 @@ pub struct Gap<'n> {
     pub kind: GapKind,
     /// The involvements the gap is about: the one whose professional left, or the
     /// competing leads. Empty for a missing social worker or health professional.
-    pub involvements: Vec<&'n Involvement>,
+    pub involvements: Vec<InvolvementRef<'n>>,
     /// For [`GapKind::ProfessionalHasLeft`], the professional who left.
     pub professional: Option<&'n Professional>,
 }
@@ -102,7 +102,7 @@ impl Network {
                 let has_sw = team
                     .members
                     .iter()
-                    .any(|m| m.involvement.role.category == RoleCategory::AllocatedSocialWorker);
+                    .any(|m| m.involvement.role() == RoleCategory::AllocatedSocialWorker);
                 if !has_sw {
                     let status = if looked_after {
                         EpisodeKind::LookedAfter
@@ -119,7 +119,7 @@ impl Network {
             }
             if on_plan {
                 let has_health = team.members.iter().any(|m| {
-                    m.involvement.role.category.is_health()
+                    m.involvement.role().is_health()
                         || m.agency.is_some_and(|a| a.kind == AgencyKind::Health)
                 });
                 if !has_health {

@@ -3,9 +3,9 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::network::InvolvementSlot;
+use crate::network::InvolvementRow;
 use crate::{
-    Agency, Error, Involvement, Network, Person, PersonKey, Professional, RoleCategory, Team,
+    Agency, Error, InvolvementRef, Network, Person, PersonKey, Professional, RoleCategory, Team,
 };
 
 /// Why the lead practitioner of a team is who it is.
@@ -36,7 +36,7 @@ pub enum LeadBasis {
 #[derive(Debug, Clone, Serialize)]
 pub struct TeamMember<'n> {
     /// The involvement itself (role, dates, sensitivity, provenance).
-    pub involvement: &'n Involvement,
+    pub involvement: InvolvementRef<'n>,
     /// The professional, or `None` for a team-only involvement.
     pub professional: Option<&'n Professional>,
     /// The team it is held in: the involvement's own team, else the professional's.
@@ -140,20 +140,16 @@ impl Network {
     pub(crate) fn team_around_idx(&self, person: u32, as_of: NaiveDate) -> TeamAround<'_> {
         let mut members: Vec<TeamMember<'_>> = self
             .active_involvements_of_person(person, as_of)
-            .map(|slot| self.team_member(slot))
+            .map(|row| self.team_member(row))
             .collect();
         let lead_basis = self.mark_leads(person, as_of, &mut members);
         members.sort_by(|a, b| {
+            let (x, y) = (&a.involvement, &b.involvement);
             b.lead
                 .cmp(&a.lead)
-                .then(
-                    a.involvement
-                        .role
-                        .category
-                        .cmp(&b.involvement.role.category),
-                )
-                .then(a.involvement.period.start.cmp(&b.involvement.period.start))
-                .then_with(|| a.involvement.key.cmp(&b.involvement.key))
+                .then(x.role().cmp(&y.role()))
+                .then(x.period().start.cmp(&y.period().start))
+                .then_with(|| x.key().cmp(y.key()))
         });
         TeamAround {
             person: &self.persons[person as usize].person,
@@ -163,17 +159,16 @@ impl Network {
         }
     }
 
-    fn team_member<'n>(&'n self, slot: &'n InvolvementSlot) -> TeamMember<'n> {
+    fn team_member<'n>(&'n self, row: &'n InvolvementRow) -> TeamMember<'n> {
+        let involvement = InvolvementRef::new(self, row);
         TeamMember {
-            involvement: &slot.involvement,
-            professional: slot
-                .professional
-                .map(|p| &self.professionals[p as usize].professional),
+            involvement,
+            professional: involvement.professional(),
             team: self
-                .involvement_team(slot)
+                .involvement_team(row)
                 .map(|t| &self.teams[t as usize].team),
             agency: self
-                .involvement_agency(slot)
+                .involvement_agency(row)
                 .map(|a| &self.agencies[a as usize]),
             lead: false,
         }
@@ -184,10 +179,10 @@ impl Network {
         &self,
         person: u32,
         as_of: NaiveDate,
-    ) -> impl Iterator<Item = &InvolvementSlot> + '_ {
+    ) -> impl Iterator<Item = &InvolvementRow> + '_ {
         self.involvements_of_person(person)
             .map(|i| &self.involvements[i as usize])
-            .filter(move |s| s.involvement.period.contains(as_of))
+            .filter(move |row| row.period.contains(as_of))
     }
 
     /// True when the person has an open CIN, CP or CLA episode on `as_of`.
@@ -205,9 +200,7 @@ impl Network {
         as_of: NaiveDate,
         members: &mut [TeamMember<'_>],
     ) -> LeadBasis {
-        let has = |members: &[TeamMember<'_>], c| {
-            members.iter().any(|m| m.involvement.role.category == c)
-        };
+        let has = |members: &[TeamMember<'_>], c| members.iter().any(|m| m.involvement.role() == c);
         let (basis, category) = if has(members, RoleCategory::AllocatedSocialWorker)
             && self.has_open_statutory_episode(person, as_of)
         {
@@ -224,7 +217,7 @@ impl Network {
             return LeadBasis::None;
         };
         for m in members.iter_mut() {
-            m.lead = m.involvement.role.category == category;
+            m.lead = m.involvement.role() == category;
         }
         basis
     }

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::{Episode, Error, Involvement, Network, Period, PersonKey, Professional};
+use crate::{Episode, Error, InvolvementRef, Network, Period, PersonKey, Professional};
 
 /// One item in a person's timeline.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -12,7 +12,7 @@ pub enum TimelineEntry<'n> {
     /// An involvement, with its professional if it names one.
     Involvement {
         /// The involvement.
-        involvement: &'n Involvement,
+        involvement: InvolvementRef<'n>,
         /// The professional, or `None` for a team-only involvement.
         professional: Option<&'n Professional>,
     },
@@ -27,7 +27,7 @@ impl TimelineEntry<'_> {
     /// The period the entry covers.
     pub fn period(&self) -> Period {
         match self {
-            Self::Involvement { involvement, .. } => involvement.period,
+            Self::Involvement { involvement, .. } => involvement.period(),
             Self::Episode { episode } => episode.period,
         }
     }
@@ -78,12 +78,10 @@ impl Network {
                 episode: &self.episodes[e as usize],
             })
             .chain(self.involvements_of_person(idx).map(|i| {
-                let slot = &self.involvements[i as usize];
+                let involvement = self.involvement_ref(i);
                 TimelineEntry::Involvement {
-                    involvement: &slot.involvement,
-                    professional: slot
-                        .professional
-                        .map(|p| &self.professionals[p as usize].professional),
+                    involvement,
+                    professional: involvement.professional(),
                 }
             }))
             .collect();
@@ -105,7 +103,7 @@ impl Network {
 
 fn sort_key<'a>(entry: &'a TimelineEntry<'_>) -> &'a crate::ExternalKey {
     match entry {
-        TimelineEntry::Involvement { involvement, .. } => &involvement.key.0,
+        TimelineEntry::Involvement { involvement, .. } => &involvement.key().0,
         TimelineEntry::Episode { episode } => &episode.key.0,
     }
 }

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::{EndReason, Error, Involvement, Network, PersonKey, Professional, RoleCategory};
+use crate::{EndReason, Error, InvolvementRef, Network, PersonKey, Professional, RoleCategory};
 
 /// One change of allocated social worker.
 #[derive(Debug, Clone, Serialize)]
@@ -11,9 +11,9 @@ pub struct WorkerChange<'n> {
     /// The day the new allocation started.
     pub date: NaiveDate,
     /// The allocation that came before.
-    pub previous: &'n Involvement,
+    pub previous: InvolvementRef<'n>,
     /// The new allocation.
-    pub next: &'n Involvement,
+    pub next: InvolvementRef<'n>,
     /// The previous social worker, if the involvement names one.
     pub previous_professional: Option<&'n Professional>,
     /// The new social worker, if the involvement names one.
@@ -70,44 +70,38 @@ impl Network {
         to: NaiveDate,
     ) -> Result<WorkerChanges<'_>, Error> {
         let idx = self.require_person(child)?;
-        let mut allocations: Vec<_> = self
+        let mut allocations: Vec<InvolvementRef<'_>> = self
             .involvements_of_person(idx)
-            .map(|i| &self.involvements[i as usize])
-            .filter(|s| s.involvement.role.category == RoleCategory::AllocatedSocialWorker)
+            .map(|i| self.involvement_ref(i))
+            .filter(|inv| inv.role() == RoleCategory::AllocatedSocialWorker)
             .collect();
         allocations.sort_by(|a, b| {
-            let (a, b) = (&a.involvement, &b.involvement);
-            a.period
+            a.period()
                 .start
-                .cmp(&b.period.start)
-                .then_with(|| a.key.cmp(&b.key))
+                .cmp(&b.period().start)
+                .then_with(|| a.key().cmp(b.key()))
         });
-        let who = |s: &crate::network::InvolvementSlot| {
-            (
-                s.professional,
-                if s.professional.is_none() {
-                    s.team
-                } else {
-                    None
-                },
-            )
-        };
+        // Who holds an allocation: the professional, or the team for a team-only one.
+        fn holder<'n>(inv: &InvolvementRef<'n>) -> Option<&'n crate::ExternalKey> {
+            match inv.professional() {
+                Some(p) => Some(&p.key.0),
+                None => inv.team().map(|t| &t.key.0),
+            }
+        }
         let changes: Vec<WorkerChange<'_>> = allocations
             .windows(2)
             .filter_map(|pair| {
-                let (prev, next) = (pair[0], pair[1]);
-                let date = next.involvement.period.start?;
-                (from <= date && date < to && who(prev) != who(next)).then(|| WorkerChange {
-                    date,
-                    previous: &prev.involvement,
-                    next: &next.involvement,
-                    previous_professional: prev
-                        .professional
-                        .map(|p| &self.professionals[p as usize].professional),
-                    next_professional: next
-                        .professional
-                        .map(|p| &self.professionals[p as usize].professional),
-                    reason: prev.involvement.end_reason.as_ref(),
+                let (previous, next) = (pair[0], pair[1]);
+                let date = next.period().start?;
+                (from <= date && date < to && holder(&previous) != holder(&next)).then(|| {
+                    WorkerChange {
+                        date,
+                        previous,
+                        next,
+                        previous_professional: previous.professional(),
+                        next_professional: next.professional(),
+                        reason: previous.end_reason(),
+                    }
                 })
             })
             .collect();
