@@ -25,6 +25,8 @@ pub enum EntityKind {
     Household,
     /// An [`Episode`](crate::Episode).
     Episode,
+    /// An [`Activity`](crate::Activity).
+    Activity,
 }
 
 impl fmt::Display for EntityKind {
@@ -38,6 +40,7 @@ impl fmt::Display for EntityKind {
             Self::Relationship => "relationship",
             Self::Household => "household",
             Self::Episode => "episode",
+            Self::Activity => "activity",
         })
     }
 }
@@ -92,11 +95,11 @@ pub enum Error {
         /// The key asked for.
         key: String,
     },
-    /// An involvement names neither a professional nor a team.
-    #[error("involvement {involvement} names neither a professional nor a team")]
+    /// An involvement or activity names neither a professional nor a team.
+    #[error("{record} names neither a professional nor a team")]
     NoParticipant {
-        /// The involvement's key.
-        involvement: String,
+        /// The record, as `kind system:id`.
+        record: String,
     },
     /// A relationship from a person to themself.
     #[error("relationship {relationship} links person {person} to themself")]

@@ -174,6 +174,10 @@ typed_key!(
     /// Key of an [`Episode`](crate::Episode).
     EpisodeKey
 );
+typed_key!(
+    /// Key of an [`Activity`](crate::Activity).
+    ActivityKey
+);
 
 #[cfg(test)]
 mod tests {

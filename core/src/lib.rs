@@ -16,6 +16,8 @@
 //! * [`Involvement`]: a time-bounded link professional (or team) -> person, with a [`Role`].
 //! * [`Relationship`], [`Household`]: links between persons.
 //! * [`Episode`]: a statutory status over time (early help, CIN, S47, CP plan, looked after).
+//! * [`Activity`]: a dated piece of work with a child (an assessment, an S47 enquiry).
+//! * [`IdentityLink`]: how a partner agency's record was matched to a person.
 //! * [`Source`]: where each fact came from.
 //!
 //! Every record has a stable external key (source system + id); petgraph's indices never
@@ -67,8 +69,8 @@ mod view;
 pub use error::{EntityKind, Error};
 pub use ids::{IdError, NhsNumber, Upn};
 pub use key::{
-    AgencyKey, EpisodeKey, ExternalKey, HouseholdKey, InvolvementKey, KeySyntaxError, PersonKey,
-    ProfessionalKey, RelationshipKey, TeamKey,
+    ActivityKey, AgencyKey, EpisodeKey, ExternalKey, HouseholdKey, InvolvementKey, KeySyntaxError,
+    PersonKey, ProfessionalKey, RelationshipKey, TeamKey,
 };
 pub use model::*;
 pub use network::{Capacity, Network};
@@ -76,3 +78,8 @@ pub use period::Period;
 pub use provenance::{Origin, Source};
 pub use query::*;
 pub use view::InvolvementRef;
+
+/// The README's Rust example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExample;

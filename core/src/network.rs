@@ -15,10 +15,10 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::view::InvolvementRef;
 use crate::{
-    Agency, AgencyKey, EndReason, EntityKind, Episode, EpisodeKey, Error, ExternalKey, Household,
-    HouseholdKey, Involvement, InvolvementKey, NhsNumber, Period, Person, PersonKey, Professional,
-    ProfessionalKey, Relationship, RelationshipKey, RoleCategory, Sensitivity, Source, Team,
-    TeamKey, Upn,
+    Activity, ActivityKey, Agency, AgencyKey, EndReason, EntityKind, Episode, EpisodeKey, Error,
+    ExternalKey, Household, HouseholdKey, IdentityLink, Involvement, InvolvementKey, NhsNumber,
+    Period, Person, PersonKey, Professional, ProfessionalKey, Relationship, RelationshipKey,
+    RoleCategory, Sensitivity, Source, Team, TeamKey, Upn,
 };
 
 /// What a graph node stands for: an index into one of the arenas.
@@ -46,6 +46,8 @@ pub(crate) struct PersonSlot {
     pub(crate) person: Person,
     pub(crate) node: NodeIndex,
     pub(crate) episodes: Vec<u32>,
+    pub(crate) activities: Vec<u32>,
+    pub(crate) links: Vec<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -164,6 +166,12 @@ impl RowIndex {
 }
 
 #[derive(Debug, Clone)]
+pub(crate) struct ActivitySlot {
+    pub(crate) activity: Activity,
+    pub(crate) professional: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
 pub(crate) struct RelationshipSlot {
     pub(crate) relationship: Relationship,
     pub(crate) from: u32,
@@ -261,6 +269,8 @@ pub struct Network {
     pub(crate) households: Vec<HouseholdSlot>,
     pub(crate) memberships: Vec<Membership>,
     pub(crate) episodes: Vec<Episode>,
+    pub(crate) activities: Vec<ActivitySlot>,
+    pub(crate) identity_links: Vec<IdentityLink>,
     person_index: RowIndex,
     professional_index: FxHashMap<ProfessionalKey, u32>,
     agency_index: FxHashMap<AgencyKey, u32>,
@@ -269,6 +279,7 @@ pub struct Network {
     relationship_index: FxHashMap<RelationshipKey, u32>,
     household_index: FxHashMap<HouseholdKey, u32>,
     episode_index: FxHashMap<EpisodeKey, u32>,
+    activity_index: FxHashMap<ActivityKey, u32>,
     nhs_index: FxHashMap<NhsNumber, Holders>,
     upn_index: FxHashMap<Upn, Holders>,
 }
@@ -430,6 +441,8 @@ impl Network {
             person,
             node,
             episodes: Vec::new(),
+            activities: Vec::new(),
+            links: Vec::new(),
         });
         Ok(())
     }
@@ -475,7 +488,7 @@ impl Network {
             (None, Some(t)) => self.teams[t as usize].node,
             (None, None) => {
                 return Err(Error::NoParticipant {
-                    involvement: involvement.key.to_string(),
+                    record: format!("involvement {}", involvement.key),
                 });
             }
         };
@@ -563,6 +576,64 @@ impl Network {
             .ok_or_else(|| Error::not_found(EntityKind::Episode, key))?;
         let episode = &mut self.episodes[idx as usize];
         episode.period = Period::new(episode.period.start, Some(end))?;
+        Ok(())
+    }
+
+    /// Adds an activity (a dated piece of work with a child). The person, and the
+    /// professional and team it names, must be in the network; it must name at least one
+    /// of the two.
+    pub fn add_activity(&mut self, activity: Activity) -> Result<(), Error> {
+        if self.activity_index.contains_key(&activity.key) {
+            return Err(duplicate(EntityKind::Activity, &activity.key));
+        }
+        activity.period.validate()?;
+        let referrer = || format!("activity {}", activity.key);
+        let person = self
+            .person_idx(&activity.person)
+            .ok_or_else(|| unknown(EntityKind::Person, &activity.person, referrer()))?;
+        let professional = match &activity.professional {
+            Some(k) => Some(
+                self.professional_idx(k)
+                    .ok_or_else(|| unknown(EntityKind::Professional, k, referrer()))?,
+            ),
+            None => None,
+        };
+        if let Some(k) = &activity.team
+            && self.team_idx(k).is_none()
+        {
+            return Err(unknown(EntityKind::Team, k, referrer()));
+        }
+        if professional.is_none() && activity.team.is_none() {
+            return Err(Error::NoParticipant { record: referrer() });
+        }
+        let idx = arena_index(self.activities.len());
+        self.activity_index.insert(activity.key.clone(), idx);
+        let mut activity = activity;
+        activity.person = self.persons[person as usize].person.key.clone();
+        self.activities.push(ActivitySlot {
+            activity,
+            professional,
+        });
+        self.persons[person as usize].activities.push(idx);
+        Ok(())
+    }
+
+    /// Records that a partner agency's record was matched to a person already in the
+    /// network. Links are kept as they are given; the same record may be linked more than
+    /// once (by different feeds or on different evidence).
+    pub fn add_identity_link(&mut self, link: IdentityLink) -> Result<(), Error> {
+        let person = self.person_idx(&link.person).ok_or_else(|| {
+            unknown(
+                EntityKind::Person,
+                &link.person,
+                format!("identity link for {}", link.record),
+            )
+        })?;
+        let idx = arena_index(self.identity_links.len());
+        let mut link = link;
+        link.person = self.persons[person as usize].person.key.clone();
+        self.identity_links.push(link);
+        self.persons[person as usize].links.push(idx);
         Ok(())
     }
 
@@ -766,6 +837,33 @@ impl Network {
             .collect())
     }
 
+    /// The activity with this key.
+    pub fn activity(&self, key: &ActivityKey) -> Option<&Activity> {
+        self.activity_index
+            .get(key)
+            .map(|&i| &self.activities[i as usize].activity)
+    }
+
+    /// The activities recorded for a person, in the order they were added.
+    pub fn activities_of(&self, person: &PersonKey) -> Result<Vec<&Activity>, Error> {
+        let idx = self.require_person(person)?;
+        Ok(self.persons[idx as usize]
+            .activities
+            .iter()
+            .map(|&a| &self.activities[a as usize].activity)
+            .collect())
+    }
+
+    /// The identity links recorded for a person, in the order they were added.
+    pub fn identity_links_of(&self, person: &PersonKey) -> Result<Vec<&IdentityLink>, Error> {
+        let idx = self.require_person(person)?;
+        Ok(self.persons[idx as usize]
+            .links
+            .iter()
+            .map(|&l| &self.identity_links[l as usize])
+            .collect())
+    }
+
     /// The household members recorded for a household, with their membership periods.
     pub fn household_members(
         &self,
@@ -830,6 +928,16 @@ impl Network {
     /// Every episode, in the order they were added.
     pub fn episodes(&self) -> impl ExactSizeIterator<Item = &Episode> {
         self.episodes.iter()
+    }
+
+    /// Every activity, in the order they were added.
+    pub fn activities(&self) -> impl ExactSizeIterator<Item = &Activity> {
+        self.activities.iter().map(|s| &s.activity)
+    }
+
+    /// Every identity link, in the order they were added.
+    pub fn identity_links(&self) -> impl ExactSizeIterator<Item = &IdentityLink> {
+        self.identity_links.iter()
     }
 
     /// Number of persons.

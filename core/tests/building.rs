@@ -115,7 +115,7 @@ fn involvement_needs_a_professional_or_a_team() {
     assert_eq!(
         err,
         Error::NoParticipant {
-            involvement: "test:I".into()
+            record: "involvement test:I".into()
         }
     );
     // A team-only involvement is fine.

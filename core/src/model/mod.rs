@@ -4,14 +4,18 @@
 //! record carries its [`Source`](crate::Source). Records refer to each other by key; the
 //! [`Network`](crate::Network) checks those references when a record is added.
 
+mod activity;
 mod episode;
 mod family;
 mod involvement;
+mod link;
 mod organisation;
 mod person;
 
+pub use activity::{Activity, ActivityKind};
 pub use episode::{CategoryOfAbuse, Episode, EpisodeDetail, EpisodeKind};
 pub use family::{Household, Relationship, RelationshipKind};
 pub use involvement::{EndReason, Involvement, Role, RoleCategory, Sensitivity, SwChangeReason};
+pub use link::{IdentityLink, MatchedOn, OtherIdentifier};
 pub use organisation::{Agency, AgencyKind, Professional, Team};
 pub use person::{Person, PersonKind, Sex};

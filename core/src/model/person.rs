@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, NhsNumber, PersonKey, Source, Upn};
+use crate::{Error, NhsNumber, OtherIdentifier, PersonKey, Source, Upn};
 
 /// Whether a person is a child, an unborn child or an adult in the family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -56,6 +56,10 @@ pub struct Person {
     pub ethnicity: Option<String>,
     /// Date of death, if the person has died.
     pub death_date: Option<NaiveDate>,
+    /// Postcode of the current address.
+    pub postcode: Option<String>,
+    /// Other identifiers (case number, YOT number...).
+    pub other_identifiers: Vec<OtherIdentifier>,
     /// Where this record came from.
     pub source: Source,
 }
@@ -76,6 +80,8 @@ impl Person {
             sex: None,
             ethnicity: None,
             death_date: None,
+            postcode: None,
+            other_identifiers: Vec::new(),
             source,
         }
     }

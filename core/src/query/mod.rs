@@ -16,5 +16,5 @@ pub use diff::{ChangeEvent, LeadRef};
 pub use family::{FamilyLink, FamilyNetwork, Relative};
 pub use gaps::{Gap, GapKind};
 pub use team::{LeadBasis, TeamAround, TeamMember};
-pub use timeline::TimelineEntry;
+pub use timeline::{TimelineEntry, WorkedWith};
 pub use workers::{WorkerChange, WorkerChanges};

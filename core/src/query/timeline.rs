@@ -1,9 +1,10 @@
-//! A person's history: involvements and episodes in date order.
+//! A person's history (involvements, episodes and activities in date order), and everyone
+//! who has worked with them.
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::{Episode, Error, InvolvementRef, Network, Period, PersonKey, Professional};
+use crate::{Activity, Episode, Error, InvolvementRef, Network, Period, PersonKey, Professional};
 
 /// One item in a person's timeline.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -21,6 +22,13 @@ pub enum TimelineEntry<'n> {
         /// The episode.
         episode: &'n Episode,
     },
+    /// A dated piece of work (assessment, S47 enquiry...), with its professional if any.
+    Activity {
+        /// The activity.
+        activity: &'n Activity,
+        /// The professional who did it, if recorded.
+        professional: Option<&'n Professional>,
+    },
 }
 
 impl TimelineEntry<'_> {
@@ -29,6 +37,7 @@ impl TimelineEntry<'_> {
         match self {
             Self::Involvement { involvement, .. } => involvement.period(),
             Self::Episode { episode } => episode.period,
+            Self::Activity { activity, .. } => activity.period,
         }
     }
 
@@ -39,9 +48,9 @@ impl TimelineEntry<'_> {
 }
 
 impl Network {
-    /// Every involvement and episode of a person, active or ended, ordered by start date
-    /// (unknown starts first), then end date (open last), episodes before involvements on
-    /// the same dates, then key.
+    /// Every involvement, episode and activity of a person, active or ended, ordered by
+    /// start date (unknown starts first), then end date (open last), then episodes,
+    /// involvements and activities in that order, then key.
     ///
     /// ```
     /// # use chrono::NaiveDate;
@@ -71,33 +80,134 @@ impl Network {
     /// ```
     pub fn timeline(&self, person: &PersonKey) -> Result<Vec<TimelineEntry<'_>>, Error> {
         let idx = self.require_person(person)?;
-        let mut entries: Vec<TimelineEntry<'_>> = self.persons[idx as usize]
-            .episodes
-            .iter()
-            .map(|&e| TimelineEntry::Episode {
-                episode: &self.episodes[e as usize],
-            })
-            .chain(self.involvements_of_person(idx).map(|i| {
-                let involvement = self.involvement_ref(i);
-                TimelineEntry::Involvement {
-                    involvement,
-                    professional: involvement.professional(),
-                }
-            }))
-            .collect();
+        let slot = &self.persons[idx as usize];
+        let episodes = slot.episodes.iter().map(|&e| TimelineEntry::Episode {
+            episode: &self.episodes[e as usize],
+        });
+        let involvements = self.involvements_of_person(idx).map(|i| {
+            let involvement = self.involvement_ref(i);
+            TimelineEntry::Involvement {
+                involvement,
+                professional: involvement.professional(),
+            }
+        });
+        let activities = slot.activities.iter().map(|&a| {
+            let a = &self.activities[a as usize];
+            TimelineEntry::Activity {
+                activity: &a.activity,
+                professional: a
+                    .professional
+                    .map(|p| &self.professionals[p as usize].professional),
+            }
+        });
+        let mut entries: Vec<TimelineEntry<'_>> =
+            episodes.chain(involvements).chain(activities).collect();
         entries.sort_by(|a, b| {
             let (pa, pb) = (a.period(), b.period());
             pa.start
                 .cmp(&pb.start)
                 .then(pa.end.is_none().cmp(&pb.end.is_none()))
                 .then(pa.end.cmp(&pb.end))
-                .then(
-                    matches!(a, TimelineEntry::Involvement { .. })
-                        .cmp(&matches!(b, TimelineEntry::Involvement { .. })),
-                )
+                .then(rank(a).cmp(&rank(b)))
                 .then_with(|| sort_key(a).cmp(sort_key(b)))
         });
         Ok(entries)
+    }
+
+    /// Everyone who has ever worked with a person, through an involvement or an activity,
+    /// ordered by when they first did (unknown first dates last), then by key. Unlike
+    /// [`team_around`](Self::team_around) this looks at all time, and it includes those
+    /// whose only contact was a dated activity such as an assessment.
+    ///
+    /// ```
+    /// # use chrono::NaiveDate;
+    /// # use patchwork_core::*;
+    /// # let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
+    /// # let src = Source::system("lcs");
+    /// # let mut net = Network::new();
+    /// # let child = PersonKey::new("lcs", "C1");
+    /// # net.add_person(Person::new(child.clone(), PersonKind::Child, src.clone()))?;
+    /// # net.add_professional(Professional::new(ProfessionalKey::new("lcs", "A"), src.clone()))?;
+    /// // Worker A assessed the child in February, and was never an ongoing involvement.
+    /// net.add_activity(Activity {
+    ///     key: ActivityKey::new("lcs", "assessment/1"), person: child.clone(),
+    ///     professional: Some(ProfessionalKey::new("lcs", "A")), team: None,
+    ///     kind: ActivityKind::Assessment, period: Period::new(Some(d(2, 3)), Some(d(2, 20)))?,
+    ///     source: src.clone(),
+    /// })?;
+    /// assert!(net.team_around(&child, d(2, 10))?.is_empty());
+    /// let who = net.worked_with(&child)?;
+    /// assert_eq!(who[0].professional.key.id(), "A");
+    /// assert_eq!((who[0].first, who[0].activities), (Some(d(2, 3)), 1));
+    /// # Ok::<(), patchwork_core::Error>(())
+    /// ```
+    pub fn worked_with(&self, person: &PersonKey) -> Result<Vec<WorkedWith<'_>>, Error> {
+        let idx = self.require_person(person)?;
+        let mut by_professional: rustc_hash::FxHashMap<u32, WorkedWith<'_>> =
+            rustc_hash::FxHashMap::default();
+        let mut note = |p: u32, period: Period, is_activity: bool| {
+            let entry = by_professional.entry(p).or_insert_with(|| WorkedWith {
+                professional: &self.professionals[p as usize].professional,
+                first: None,
+                last: None,
+                involvements: 0,
+                activities: 0,
+            });
+            if let Some(start) = period.start {
+                entry.first = Some(entry.first.map_or(start, |f| f.min(start)));
+                entry.last = Some(entry.last.map_or(start, |l| l.max(start)));
+            }
+            if is_activity {
+                entry.activities += 1;
+            } else {
+                entry.involvements += 1;
+            }
+        };
+        for i in self.involvements_of_person(idx) {
+            let row = &self.involvements[i as usize];
+            if let Some(p) = row.professional() {
+                note(p, row.period, false);
+            }
+        }
+        for &a in &self.persons[idx as usize].activities {
+            let a = &self.activities[a as usize];
+            if let Some(p) = a.professional {
+                note(p, a.activity.period, true);
+            }
+        }
+        let mut all: Vec<WorkedWith<'_>> = by_professional.into_values().collect();
+        all.sort_by(|a, b| {
+            a.first
+                .is_none()
+                .cmp(&b.first.is_none())
+                .then(a.first.cmp(&b.first))
+                .then_with(|| a.professional.key.cmp(&b.professional.key))
+        });
+        Ok(all)
+    }
+}
+
+/// One professional who has worked with a person; see [`Network::worked_with`].
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkedWith<'n> {
+    /// The professional.
+    pub professional: &'n Professional,
+    /// The earliest known start of their involvements and activities with the person.
+    pub first: Option<NaiveDate>,
+    /// The latest known start of their involvements and activities with the person.
+    pub last: Option<NaiveDate>,
+    /// How many involvements they have had with the person.
+    pub involvements: usize,
+    /// How many activities they have recorded with the person.
+    pub activities: usize,
+}
+
+/// Episodes first, then involvements, then activities, among entries with the same dates.
+fn rank(entry: &TimelineEntry<'_>) -> u8 {
+    match entry {
+        TimelineEntry::Episode { .. } => 0,
+        TimelineEntry::Involvement { .. } => 1,
+        TimelineEntry::Activity { .. } => 2,
     }
 }
 
@@ -105,5 +215,6 @@ fn sort_key<'a>(entry: &'a TimelineEntry<'_>) -> &'a crate::ExternalKey {
     match entry {
         TimelineEntry::Involvement { involvement, .. } => &involvement.key().0,
         TimelineEntry::Episode { episode } => &episode.key.0,
+        TimelineEntry::Activity { activity, .. } => &activity.key.0,
     }
 }
