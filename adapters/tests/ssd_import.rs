@@ -1,0 +1,533 @@
+//! A hand-written extract of one family, with every answer worked out by hand, read as
+//! LCS, Mosaic and Eclipse would write it.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use patchwork_adapters::report::{ProblemKind, Severity};
+use patchwork_adapters::ssd::{Flavour, SsdImport, SsdOptions, import_tables};
+use patchwork_core::*;
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+/// The family (all invented):
+/// - M, 17, looked after since 2024-03-01 (CIN referral 700045), care leaver with a PA;
+/// - B, M's baby, on a CP plan for neglect since 2025-01-15 (referral 700050, ICPC by 5003);
+/// - S1, 12, M's sister, in early help since 2025-02-01 with worker 5005;
+/// - S2, 9, M's brother, known but with no involvement.
+fn lcs_tables() -> HashMap<String, Vec<u8>> {
+    let mut t = HashMap::new();
+    let mut put = |name: &str, text: &str| {
+        t.insert(name.to_owned(), text.replace('\n', "\r\n").into_bytes());
+    };
+    put(
+        "ssd_department",
+        "dept_team_id,dept_team_name,dept_team_parent_id,dept_team_parent_name\n301,Locality 2 Unit 1,30,Children's Social Care\n302,Leaving Care,,\n",
+    );
+    put(
+        "ssd_professionals",
+        "prof_professional_id,prof_staff_id,prof_professional_name,prof_social_worker_registration_no,prof_agency_worker_flag,prof_professional_job_title,prof_professional_caseload,prof_professional_department,prof_full_time_equivalency\n\
+5001,E00917,Alex Example,SW123456,,Social Worker,17,Locality 2 Unit 1,1.0\n\
+5002,E00455,Sam Sample,,,Independent Reviewing Officer,0,Safeguarding,0.8\n\
+5003,E00321,Jo Duty,SW654321,,Social Worker,12,Duty,1.0\n\
+5004,E00777,Pat Adviser,,,Personal Adviser,20,Leaving Care,1.0\n\
+5005,E00888,Lee Helper,,,Early Help Practitioner,9,Early Help,1.0\n",
+    );
+    put(
+        "ssd_person",
+        "\u{feff}pers_person_id,pers_upn,pers_forename,pers_surname,pers_sex,pers_ethnicity,pers_dob,pers_expected_dob,pers_death_date,pers_legacy_id\n\
+M,A123456789012,Mia,Example,F,WBRI,2008-05-04 00:00:00.000,,,L1\n\
+B,,Ben,Example,M,WBRI,2024-06-30 00:00:00,,,L2\n\
+S1,,Sky,Example,F,WBRI,2013-01-20,,,L3\n\
+S2,,Sol,Example,M,WBRI,2016-02-11,,,L4\n",
+    );
+    put(
+        "ssd_linked_identifiers",
+        "link_table_id,link_person_id,link_identifier_type,link_identifier_value,link_valid_from_date,link_valid_to_date\n\
+1,M,NHS Number,943 476 5919,,\n\
+2,B,NHS Number,9434765918,,\n\
+3,S1,Case Number,CN-77,,\n",
+    );
+    put(
+        "ssd_address",
+        "addr_table_id,addr_person_id,addr_address_type,addr_address_start_date,addr_address_end_date,addr_address_postcode,addr_address_json\n\
+a1,M,HOME,2020-01-01,2024-03-01,ZZ1 1ZZ,\n\
+a2,M,PLACEMENT,2024-03-01,,ZZ9 9ZZ,\n",
+    );
+    put(
+        "ssd_family",
+        "fami_table_id,fami_family_id,fami_person_id\nF-88-M,88,M\nF-88-B,88,B\nF-88-S1,88,S1\nF-88-S2,88,S2\n",
+    );
+    put(
+        "ssd_mother",
+        "moth_table_id,moth_person_id,moth_childs_person_id,moth_childs_dob\n1,M,B,2024-06-30\n",
+    );
+    put(
+        "ssd_cin_episodes",
+        "cine_referral_id,cine_person_id,cine_referral_date,cine_cin_primary_need_code,cine_referral_source_code,cine_referral_source_desc,cine_referral_outcome_json,cine_referral_nfa,cine_close_reason,cine_close_date,cine_referral_team,cine_referral_worker_id\n\
+700045,M,2024-02-10,N1,2A,Schools,,N,,,301,5003\n\
+700050,B,2024-12-01,N1,3B,Health visitor,,N,,,-1,5003\n",
+    );
+    put(
+        "ssd_initial_cp_conference",
+        "icpc_icpc_id,icpc_icpc_meeting_id,icpc_s47_enquiry_id,icpc_person_id,icpc_cp_plan_id,icpc_referral_id,icpc_icpc_transfer_in,icpc_icpc_target_date,icpc_icpc_date,icpc_icpc_outcome_cp_flag,icpc_icpc_outcome_json,icpc_icpc_team,icpc_icpc_worker_id\n\
+9,9,,B,55,700050,N,2025-01-14,2025-01-15,Y,,301,5003\n",
+    );
+    put(
+        "ssd_cp_plans",
+        "cppl_cp_plan_id,cppl_referral_id,cppl_icpc_id,cppl_person_id,cppl_cp_plan_start_date,cppl_cp_plan_end_date,cppl_cp_plan_ola,cppl_cp_plan_initial_category,cppl_cp_plan_latest_category\n\
+55,700050,9,B,2025-01-15,1900-01-01,,NEG,NEG\n",
+    );
+    put(
+        "ssd_cla_episodes",
+        "clae_cla_episode_id,clae_person_id,clae_cla_placement_id,clae_cla_episode_start_date,clae_cla_episode_start_reason,clae_cla_primary_need_code,clae_cla_episode_ceased_date,clae_cla_episode_ceased_reason,clae_cla_id,clae_referral_id,clae_cla_last_iro_contact_date,clae_entered_care_date\n\
+E1,M,P1,2024-03-01,S,N1,,,C1,700045,,2024-03-01\n",
+    );
+    put(
+        "ssd_early_help_episodes",
+        "earl_episode_id,earl_person_id,earl_episode_start_date,earl_episode_end_date,earl_episode_reason,earl_episode_end_reason,earl_episode_organisation,earl_episode_worker_id\n\
+EH1,S1,2025-02-01,,School attendance,,Early Help Hub,5005\n",
+    );
+    put(
+        "ssd_care_leavers",
+        "clea_table_id,clea_person_id,clea_care_leaver_eligibility,clea_care_leaver_in_touch,clea_care_leaver_latest_contact,clea_care_leaver_accommodation,clea_care_leaver_accom_suitable,clea_care_leaver_activity,clea_pathway_plan_review_date,clea_care_leaver_personal_advisor,clea_care_leaver_allocated_team,clea_care_leaver_worker_id\n\
+CL1,M,Eligible,YES,2025-02-20,D1,1,F2,2025-06-01,Pat Adviser,302,5004\n",
+    );
+    put(
+        "ssd_involvements",
+        "invo_involvements_id,invo_professional_id,invo_professional_role_id,invo_professional_team,invo_person_id,invo_involvement_start_date,invo_involvement_end_date,invo_worker_change_reason,invo_referral_id,local_extra\n\
+900001,5001,CW,301,M,2024-03-01 00:00:00.000,1900-01-01 00:00:00.000,FCONTA,700045,x\n\
+900002,5002,IRO,,M,2024-03-22 00:00:00.000,,,700045,x\n\
+900003,5003,CW,301,B,2024-12-01 00:00:00.000,2025-02-01 00:00:00.000,LEFTRL,700050,x\n\
+900004,5001,CW,301,B,2025-02-01 00:00:00.000,,,700050,x\n\
+900005,5001,CW,301,NOBODY,2025-02-01,,,,x\n\
+900006,5002,IRO,,S2,2025-13-01,,,,x\n\
+900007,5002,IRO,,S2,2025-03-01,2025-02-01,,,x\n\
+900001,5002,IRO,,S2,2025-03-01,,,,x\n\
+900008,-1,KASCHO,302,S2,2025-01-01,,,,x\n",
+    );
+    t
+}
+
+fn load(tables: &HashMap<String, Vec<u8>>, flavour: Flavour) -> SsdImport {
+    let mut options = SsdOptions::new(flavour);
+    options.system = "la".into();
+    import_tables(tables, &options).unwrap()
+}
+
+fn pk(id: &str) -> PersonKey {
+    PersonKey::new("la", id)
+}
+
+fn team_summary(
+    net: &Network,
+    child: &str,
+    as_of: NaiveDate,
+) -> Vec<(String, String, RoleCategory, Option<NaiveDate>, bool)> {
+    net.team_around(&pk(child), as_of)
+        .unwrap()
+        .members
+        .iter()
+        .map(|m| {
+            (
+                m.professional
+                    .map_or_else(|| "(team only)".to_owned(), |p| p.key.id().to_owned()),
+                m.involvement.role_code().to_owned(),
+                m.involvement.role(),
+                m.involvement.period().start,
+                m.lead,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn lcs_family_of_four_has_the_teams_worked_out_by_hand() {
+    let SsdImport {
+        network: net,
+        report,
+    } = load(&lcs_tables(), Flavour::Lcs);
+    let day = d(2025, 3, 1);
+
+    // M: looked after, so her allocated social worker leads; the IRO and the personal adviser are there too.
+    assert_eq!(
+        team_summary(&net, "M", day),
+        [
+            (
+                "5001".into(),
+                "CW".into(),
+                RoleCategory::AllocatedSocialWorker,
+                Some(d(2024, 3, 1)),
+                true
+            ),
+            (
+                "5002".into(),
+                "IRO".into(),
+                RoleCategory::IndependentReviewingOfficer,
+                Some(d(2024, 3, 22)),
+                false
+            ),
+            (
+                "5004".into(),
+                "PA".into(),
+                RoleCategory::PersonalAdviser,
+                None,
+                false
+            ),
+        ]
+    );
+    let m_team = net.team_around(&pk("M"), day).unwrap();
+    assert_eq!(m_team.lead_basis, LeadBasis::AllocatedSocialWorker);
+    assert_eq!(m_team.members[0].team.unwrap().name, "Locality 2 Unit 1");
+    assert_eq!(
+        m_team.members[0].agency.unwrap().kind,
+        AgencyKind::ChildrensSocialCare
+    );
+    assert_eq!(m_team.members[2].team.unwrap().name, "Leaving Care");
+    // The 1900-01-01 end date means open.
+    assert_eq!(m_team.members[0].involvement.period().end, None);
+    assert_eq!(
+        m_team.members[0].involvement.end_reason(),
+        Some(&EndReason::Dfe(SwChangeReason::FirstContact))
+    );
+
+    // B: on a CP plan; Jo Duty handed over to Alex on 1 Feb 2025; the ICPC is an activity, not a member.
+    assert_eq!(
+        team_summary(&net, "B", day),
+        [(
+            "5001".into(),
+            "CW".into(),
+            RoleCategory::AllocatedSocialWorker,
+            Some(d(2025, 2, 1)),
+            true
+        )]
+    );
+    assert_eq!(
+        team_summary(&net, "B", d(2025, 1, 31)),
+        [(
+            "5003".into(),
+            "CW".into(),
+            RoleCategory::AllocatedSocialWorker,
+            Some(d(2024, 12, 1)),
+            true
+        )]
+    );
+    let changes = net
+        .worker_changes(&pk("B"), d(2024, 4, 1), d(2025, 4, 1))
+        .unwrap();
+    assert_eq!(changes.count, 1);
+    assert_eq!(changes.changes[0].reason.unwrap().to_string(), "LEFTRL");
+    let who: Vec<_> = net
+        .worked_with(&pk("B"))
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w.professional.key.id().to_owned(),
+                w.involvements,
+                w.activities,
+            )
+        })
+        .collect();
+    assert_eq!(
+        who,
+        [("5003".to_owned(), 1, 2), ("5001".to_owned(), 1, 0)],
+        "5003 took the referral, ran the ICPC and was allocated"
+    );
+
+    // S1: early help, led by the early help worker.
+    assert_eq!(
+        team_summary(&net, "S1", day),
+        [(
+            "5005".into(),
+            "EARLY_HELP".into(),
+            RoleCategory::LeadPractitioner,
+            Some(d(2025, 2, 1)),
+            true
+        )]
+    );
+    // S2: only bad rows named S2, plus one team-only involvement with an unknown code.
+    assert_eq!(
+        team_summary(&net, "S2", day),
+        [(
+            "(team only)".into(),
+            "KASCHO".into(),
+            RoleCategory::Other,
+            Some(d(2025, 1, 1)),
+            false
+        )]
+    );
+
+    // Persons, identifiers and family.
+    let m = net.person(&pk("M")).unwrap();
+    assert_eq!(m.nhs_number.unwrap().to_string(), "9434765919");
+    assert_eq!(m.upn.unwrap().as_str(), "A123456789012");
+    assert_eq!(m.birth_date, Some(d(2008, 5, 4)));
+    assert_eq!(m.sex, Some(Sex::Female));
+    assert_eq!(
+        m.postcode.as_deref(),
+        Some("ZZ9 9ZZ"),
+        "the open address is the current one"
+    );
+    assert_eq!(
+        net.person(&pk("B")).unwrap().nhs_number,
+        None,
+        "B's NHS number row was invalid"
+    );
+    assert_eq!(
+        net.person(&pk("S1")).unwrap().other_identifiers[0].value,
+        "CN-77"
+    );
+    let family = net.family_network(&pk("B"), day).unwrap();
+    let relatives: Vec<_> = family
+        .relatives
+        .iter()
+        .map(|r| (r.person.key.id(), r.links.len()))
+        .collect();
+    assert_eq!(
+        relatives,
+        [("M", 2), ("S1", 1), ("S2", 1)],
+        "M shares the household and is B's mother"
+    );
+    assert_eq!(net.components(day)[0].persons.len(), 4);
+
+    // Gaps: B is on a plan with no health professional.
+    let gaps: Vec<_> = net
+        .gaps(day)
+        .iter()
+        .map(|g| (g.person.key.id().to_owned(), g.kind))
+        .collect();
+    assert_eq!(gaps, [("B".to_owned(), GapKind::NoHealthProfessional)]);
+
+    // Provenance points at the row.
+    let inv = net
+        .involvement(&InvolvementKey::new("la", "900003"))
+        .unwrap();
+    assert_eq!(inv.source().file_name(), Some("ssd_involvements.csv"));
+    assert_eq!(inv.source().row_number(), Some(4));
+
+    // The report: five bad involvement rows, one bad identifier, with lines and columns.
+    let invo = &report.files["ssd_involvements.csv"];
+    assert_eq!((invo.rows, invo.loaded, invo.quarantined), (9, 5, 4));
+    let bad: Vec<_> = report
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Quarantined)
+        .map(|p| (p.file.as_str(), p.line, p.column.as_deref(), p.kind))
+        .collect();
+    assert_eq!(
+        bad,
+        [
+            (
+                "ssd_linked_identifiers.csv",
+                Some(3),
+                Some("link_identifier_value"),
+                ProblemKind::InvalidNhsNumber
+            ),
+            (
+                "ssd_involvements.csv",
+                Some(6),
+                None,
+                ProblemKind::UnknownReference
+            ),
+            (
+                "ssd_involvements.csv",
+                Some(7),
+                Some("invo_involvement_start_date"),
+                ProblemKind::BadDate
+            ),
+            (
+                "ssd_involvements.csv",
+                Some(8),
+                Some("invo_involvement_end_date"),
+                ProblemKind::EndBeforeStart
+            ),
+            (
+                "ssd_involvements.csv",
+                Some(9),
+                None,
+                ProblemKind::DuplicateId
+            ),
+        ]
+    );
+    let warnings: Vec<_> = report
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Warning)
+        .map(|p| (p.file.as_str(), p.kind))
+        .collect();
+    assert!(warnings.contains(&("ssd_involvements.csv", ProblemKind::UnknownColumn)));
+    assert!(
+        warnings.contains(&("ssd_involvements.csv", ProblemKind::UnknownCode)),
+        "KASCHO is not in the default map"
+    );
+    assert!(
+        warnings.contains(&("ssd_department.csv", ProblemKind::UnknownReference)),
+        "parent team 30 is not in the file"
+    );
+    assert!(warnings.contains(&("ssd_cin_assessments.csv", ProblemKind::MissingTable)));
+    // No identifying value leaks into the report.
+    for p in &report.problems {
+        assert!(!p.message.contains("943476591"), "{p}");
+    }
+}
+
+/// Rewrites a table: drops columns and maps each remaining row.
+fn rewrite(
+    tables: &mut HashMap<String, Vec<u8>>,
+    name: &str,
+    drop: &[&str],
+    map: impl Fn(&str, String) -> String,
+) {
+    let text = String::from_utf8(tables[name].clone()).unwrap();
+    let mut lines = text.split("\r\n").filter(|l| !l.is_empty());
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let keep: Vec<usize> = (0..header.len())
+        .filter(|&i| !drop.contains(&header[i]))
+        .collect();
+    let mut out = keep
+        .iter()
+        .map(|&i| header[i])
+        .collect::<Vec<_>>()
+        .join(",")
+        + "\n";
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        let row: Vec<String> = keep
+            .iter()
+            .map(|&i| map(header[i], fields[i].to_owned()))
+            .collect();
+        out += &(row.join(",") + "\n");
+    }
+    tables.insert(name.to_owned(), out.into_bytes());
+}
+
+#[test]
+fn mosaic_layout_finds_children_through_referrals_and_teams_by_name() {
+    let mut t = lcs_tables();
+    t.remove("ssd_family");
+    rewrite(
+        &mut t,
+        "ssd_professionals",
+        &["prof_professional_name"],
+        |_, v| v,
+    );
+    rewrite(
+        &mut t,
+        "ssd_involvements",
+        &["invo_person_id", "local_extra"],
+        |col, v| match (col, v.as_str()) {
+            ("invo_professional_team", "301") => "Locality Two".into(),
+            ("invo_professional_team", "302") => "Leaving Care Team".into(),
+            ("invo_professional_role_id", "CW") => "Allocated Worker".into(),
+            _ => v,
+        },
+    );
+    let SsdImport {
+        network: net,
+        report,
+    } = load(&t, Flavour::Mosaic);
+    let day = d(2025, 3, 1);
+    // The involvements with a referral id find their child; those without cannot.
+    let m = net.team_around(&pk("M"), day).unwrap();
+    assert_eq!(m.members.len(), 3);
+    assert_eq!(m.members[0].involvement.role_code(), "Allocated Worker");
+    assert_eq!(
+        m.members[0].involvement.role(),
+        RoleCategory::AllocatedSocialWorker
+    );
+    assert_eq!(m.members[0].team.unwrap().name, "Locality Two");
+    assert!(m.members[0].professional.unwrap().name.is_none());
+    assert_eq!(
+        net.team_around(&pk("B"), day)
+            .unwrap()
+            .lead()
+            .unwrap()
+            .professional
+            .unwrap()
+            .key
+            .id(),
+        "5001"
+    );
+    let invo = &report.files["ssd_involvements.csv"];
+    assert_eq!((invo.rows, invo.loaded), (9, 4));
+    assert!(report.problems.iter().any(|p| p.line == Some(6)
+        && p.kind == ProblemKind::MissingValue
+        && p.file == "ssd_involvements.csv"));
+    // A missing ssd_family is normal for Mosaic and not reported.
+    assert!(!report.problems.iter().any(|p| p.file == "ssd_family.csv"));
+}
+
+#[test]
+fn eclipse_layout_with_empty_professional_attributes() {
+    let mut t = lcs_tables();
+    rewrite(&mut t, "ssd_professionals", &[], |col, v| {
+        if col == "prof_professional_id" {
+            v
+        } else {
+            String::new()
+        }
+    });
+    let SsdImport { network: net, .. } = load(&t, Flavour::Eclipse);
+    let w = net
+        .professional(&ProfessionalKey::new("la", "5001"))
+        .unwrap();
+    assert_eq!(
+        (
+            w.name.as_deref(),
+            w.job_title.as_deref(),
+            w.registration_number.as_deref()
+        ),
+        (None, None, None)
+    );
+    assert_eq!(net.team_around(&pk("M"), d(2025, 3, 1)).unwrap().len(), 3);
+}
+
+#[test]
+fn column_order_does_not_matter() {
+    let mut t = lcs_tables();
+    // Reverse the columns of every table.
+    for name in t.keys().cloned().collect::<Vec<_>>() {
+        let text = String::from_utf8(t[&name].clone()).unwrap();
+        let out: String = text
+            .split("\r\n")
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                l.trim_start_matches('\u{feff}')
+                    .split(',')
+                    .rev()
+                    .collect::<Vec<_>>()
+                    .join(",")
+                    + "\n"
+            })
+            .collect();
+        t.insert(name, out.into_bytes());
+    }
+    let reversed = load(&t, Flavour::Lcs).network;
+    let original = load(&lcs_tables(), Flavour::Lcs).network;
+    assert!(reversed.diff(&original, d(2025, 3, 1)).is_empty());
+    assert_eq!(reversed.involvement_count(), original.involvement_count());
+    assert_eq!(reversed.person(&pk("M")), original.person(&pk("M")));
+}
+
+#[test]
+fn a_missing_required_column_fails_the_import() {
+    let mut t = lcs_tables();
+    rewrite(
+        &mut t,
+        "ssd_involvements",
+        &["invo_involvements_id"],
+        |_, v| v,
+    );
+    let mut options = SsdOptions::new(Flavour::Lcs);
+    options.system = "la".into();
+    let err = import_tables(&t, &options).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "ssd_involvements.csv: required column invo_involvements_id is missing"
+    );
+    t.remove("ssd_person");
+    assert!(import_tables(&t, &options).is_err());
+}
