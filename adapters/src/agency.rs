@@ -1,0 +1,557 @@
+//! The partner-agency feed: one simple CSV format in which health, schools, police,
+//! housing and others tell the council who is involved with which child.
+//!
+//! # The format
+//!
+//! A UTF-8 CSV file with a header row; column order does not matter, names are matched
+//! without regard to case, and unknown columns are reported as warnings and ignored.
+//! Dates are `YYYY-MM-DD`. One row is one involvement.
+//!
+//! | column | required | meaning |
+//! |---|---|---|
+//! | `record_id` | yes | the agency's own id for this involvement, unique within the agency |
+//! | `agency_id` | yes | a short stable id for the sending agency (`nhs-rxx`, `school-100001`); it is the key namespace of everything in the row |
+//! | `agency_name` | | the agency's name |
+//! | `agency_kind` | | `health`, `education`, `police`, `housing`, `youth_justice`, `probation`, `early_help`, `voluntary`, `childrens_social_care` or `other` (default `other`) |
+//! | `ods_code`, `school_urn` | | the agency's NHS ODS code or school URN |
+//! | `team_id`, `team_name` | | the team inside the agency |
+//! | `professional_id` | one of this or `team_id` | the agency's id for the professional |
+//! | `professional_name`, `job_title`, `email`, `phone` | | the professional's details |
+//! | `role_code` | yes | the role as the agency names it (`HV`, `DSL`, `GP`...) |
+//! | `role_category` | | one of Patchwork's role categories (`health_visitor`...); when empty, `role_code` is mapped through the council's [`RoleMap`] |
+//! | `child_nhs_number` | | the child's NHS number |
+//! | `child_upn` | | the child's Unique Pupil Number |
+//! | `child_la_id` | | the child's id in the council's case system |
+//! | `child_given_name`, `child_family_name`, `child_birth_date` | | for the council's own follow-up of unmatched rows; never used to match |
+//! | `start_date` | yes | when the involvement started |
+//! | `end_date`, `end_reason` | | when and why it ended |
+//! | `sensitivity` | | `standard` (default), `sensitive_service` or `restricted` |
+//!
+//! # Matching
+//!
+//! Each row is matched to a person already in the network by, in order: a valid NHS
+//! number, then a valid UPN (current or former), then the council's person id. The first
+//! identifier that finds exactly one person decides; if a later identifier in the same
+//! row points at a *different* person, the row is ambiguous and quarantined. An invalid
+//! NHS number or UPN is reported and the next identifier is tried. A row that matches
+//! nobody, or more than one person, is quarantined and reported as
+//! [`ProblemKind::Unmatched`]: Patchwork never guesses from names and dates of birth.
+//!
+//! A match is recorded as an [`IdentityLink`] (which identifier matched, from which row)
+//! beside the involvement, so that every link can be reviewed; records are never merged.
+//!
+//! ```
+//! use patchwork_adapters::agency::{import_feed_reader, FeedOptions};
+//! use patchwork_core::*;
+//!
+//! let mut net = Network::new();
+//! let mut child = Person::new(PersonKey::new("lcs", "100234"), PersonKind::Child, Source::system("lcs"));
+//! child.nhs_number = Some("9434765919".parse()?);
+//! net.add_person(child)?;
+//!
+//! let feed = "record_id,agency_id,agency_kind,professional_id,professional_name,role_code,child_nhs_number,start_date\n\
+//!             hv-1,nhs-rxx,health,P77,Robin Visitor,HV,943 476 5919,2025-01-06\n\
+//!             hv-2,nhs-rxx,health,P77,Robin Visitor,HV,4010232137,2025-01-06\n";
+//! let report = import_feed_reader(&mut net, "health.csv", feed.as_bytes(), &FeedOptions::new("lcs"))?;
+//! assert_eq!(report.files["health.csv"].loaded, 1);
+//! assert_eq!(report.count(patchwork_adapters::report::ProblemKind::Unmatched), 1);
+//! let team = net.team_around(&PersonKey::new("lcs", "100234"), "2025-02-01".parse()?)?;
+//! assert_eq!(team.members[0].involvement.role(), RoleCategory::HealthVisitor);
+//! assert_eq!(net.identity_links_of(&PersonKey::new("lcs", "100234"))?[0].matched_on, MatchedOn::NhsNumber);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::io::Read;
+use std::path::Path;
+
+use patchwork_core::{
+    Agency, AgencyKey, AgencyKind, EndReason, ExternalKey, IdentityLink, Involvement,
+    InvolvementKey, MatchedOn, Network, NhsNumber, Origin, Period, Person, PersonKey, Professional,
+    ProfessionalKey, Role, RoleCategory, Sensitivity, Source, Team, TeamKey, Upn,
+};
+
+use crate::report::{ImportReport, Problem, ProblemKind, Severity};
+use crate::ssd::RoleMap;
+use crate::table::{Column, Limits, Row, TableError, TableReader};
+
+/// The columns of the feed, in the order Patchwork writes them.
+pub const COLUMNS: &[&str] = &[
+    "record_id",
+    "agency_id",
+    "agency_name",
+    "agency_kind",
+    "ods_code",
+    "school_urn",
+    "team_id",
+    "team_name",
+    "professional_id",
+    "professional_name",
+    "job_title",
+    "email",
+    "phone",
+    "role_code",
+    "role_category",
+    "child_nhs_number",
+    "child_upn",
+    "child_la_id",
+    "child_given_name",
+    "child_family_name",
+    "child_birth_date",
+    "start_date",
+    "end_date",
+    "end_reason",
+    "sensitivity",
+];
+
+/// How to read a feed.
+#[derive(Debug, Clone)]
+pub struct FeedOptions {
+    /// The key namespace of the council's case system, for matching `child_la_id`.
+    pub la_system: String,
+    /// Role codes -> categories, for rows without a `role_category`.
+    pub roles: RoleMap,
+    /// Size limits.
+    pub limits: Limits,
+}
+
+impl FeedOptions {
+    /// Default options for a council whose person ids live under `la_system`.
+    pub fn new(la_system: impl Into<String>) -> Self {
+        Self {
+            la_system: la_system.into(),
+            roles: RoleMap::default(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Reads a feed file into `net`, matching each row to a person. Returns the report; a
+/// structurally broken file is refused whole and leaves `net` unchanged.
+pub fn import_feed(
+    net: &mut Network,
+    path: &Path,
+    options: &FeedOptions,
+) -> Result<ImportReport, TableError> {
+    let table = TableReader::open(path, options.limits)?;
+    import_table(net, table, options)
+}
+
+/// [`import_feed`] from any reader; `name` is the file name used in the report.
+pub fn import_feed_reader<R: Read>(
+    net: &mut Network,
+    name: &str,
+    reader: R,
+    options: &FeedOptions,
+) -> Result<ImportReport, TableError> {
+    let table = TableReader::from_reader(name, reader, options.limits)?;
+    import_table(net, table, options)
+}
+
+/// The agency kind for its snake_case name.
+pub fn parse_agency_kind(text: &str) -> Option<AgencyKind> {
+    use AgencyKind::*;
+    Some(match text.trim().to_ascii_lowercase().as_str() {
+        "childrens_social_care" => ChildrensSocialCare,
+        "health" => Health,
+        "education" => Education,
+        "police" => Police,
+        "housing" => Housing,
+        "youth_justice" => YouthJustice,
+        "probation" => Probation,
+        "early_help" => EarlyHelp,
+        "voluntary" => Voluntary,
+        "other" => Other,
+        _ => return None,
+    })
+}
+
+/// The snake_case name of an agency kind, as the feed writes it.
+pub fn agency_kind_name(kind: AgencyKind) -> &'static str {
+    use AgencyKind::*;
+    match kind {
+        ChildrensSocialCare => "childrens_social_care",
+        Health => "health",
+        Education => "education",
+        Police => "police",
+        Housing => "housing",
+        YouthJustice => "youth_justice",
+        Probation => "probation",
+        EarlyHelp => "early_help",
+        Voluntary => "voluntary",
+        Other => "other",
+    }
+}
+
+/// The snake_case name of a sensitivity, as the feed writes it.
+pub fn sensitivity_name(s: Sensitivity) -> &'static str {
+    match s {
+        Sensitivity::Standard => "standard",
+        Sensitivity::SensitiveService => "sensitive_service",
+        Sensitivity::Restricted => "restricted",
+    }
+}
+
+struct FeedColumns {
+    record: Column,
+    agency: Column,
+    agency_name: Option<Column>,
+    agency_kind: Option<Column>,
+    ods: Option<Column>,
+    urn: Option<Column>,
+    team: Option<Column>,
+    team_name: Option<Column>,
+    professional: Option<Column>,
+    professional_name: Option<Column>,
+    job_title: Option<Column>,
+    email: Option<Column>,
+    phone: Option<Column>,
+    role_code: Column,
+    role_category: Option<Column>,
+    nhs: Option<Column>,
+    upn: Option<Column>,
+    la_id: Option<Column>,
+    start: Column,
+    end: Option<Column>,
+    end_reason: Option<Column>,
+    sensitivity: Option<Column>,
+}
+
+/// One row, checked and matched, waiting for the whole file to be read.
+struct Staged {
+    line: u64,
+    agency: Agency,
+    team: Option<Team>,
+    professional: Option<Professional>,
+    involvement: Involvement,
+    link: IdentityLink,
+}
+
+fn import_table<R: Read>(
+    net: &mut Network,
+    mut table: TableReader<R>,
+    options: &FeedOptions,
+) -> Result<ImportReport, TableError> {
+    let c = FeedColumns {
+        record: table.require("record_id")?,
+        agency: table.require("agency_id")?,
+        agency_name: table.column("agency_name"),
+        agency_kind: table.column("agency_kind"),
+        ods: table.column("ods_code"),
+        urn: table.column("school_urn"),
+        team: table.column("team_id"),
+        team_name: table.column("team_name"),
+        professional: table.column("professional_id"),
+        professional_name: table.column("professional_name"),
+        job_title: table.column("job_title"),
+        email: table.column("email"),
+        phone: table.column("phone"),
+        role_code: table.require("role_code")?,
+        role_category: table.column("role_category"),
+        nhs: table.column("child_nhs_number"),
+        upn: table.column("child_upn"),
+        la_id: table.column("child_la_id"),
+        start: table.require("start_date")?,
+        end: table.column("end_date"),
+        end_reason: table.column("end_reason"),
+        sensitivity: table.column("sensitivity"),
+    };
+    let mut report = ImportReport::default();
+    let file = table.file().to_owned();
+    for column in table.unknown_columns(COLUMNS) {
+        report.push(Problem {
+            file: file.clone(),
+            line: Some(1),
+            column: Some(column.to_owned()),
+            kind: ProblemKind::UnknownColumn,
+            severity: Severity::Warning,
+            message: "column not in the partner-agency feed format; ignored".into(),
+        });
+    }
+    let origin = Origin::new("agency-feed", Some(file.clone()));
+    let mut staged: Vec<Staged> = Vec::new();
+    let (mut rows, mut quarantined) = (0u64, 0u64);
+    while let Some(row) = table.next_row()? {
+        rows += 1;
+        let source = Source::at(&origin, row.line());
+        match row
+            .check_width()
+            .and_then(|()| stage(net, &row, &c, options, &source, &mut report))
+        {
+            Ok(s) => staged.push(s),
+            Err(problem) => {
+                quarantined += 1;
+                report.push(problem);
+            }
+        }
+    }
+    // The whole file has been read: only now does anything enter the network.
+    let mut loaded = 0u64;
+    for s in staged {
+        match apply(net, s.agency, s.team, s.professional, s.involvement, s.link) {
+            Ok(()) => loaded += 1,
+            Err(err) => {
+                quarantined += 1;
+                report.push(Problem {
+                    file: file.clone(),
+                    line: Some(s.line),
+                    column: None,
+                    kind: if matches!(err, patchwork_core::Error::DuplicateKey { .. }) {
+                        ProblemKind::DuplicateId
+                    } else {
+                        ProblemKind::Rejected
+                    },
+                    severity: Severity::Quarantined,
+                    message: err.to_string(),
+                });
+            }
+        }
+    }
+    let bytes = table.bytes_read();
+    let counts = report.file(&file);
+    counts.rows = rows;
+    counts.loaded = loaded;
+    counts.quarantined = quarantined;
+    counts.bytes = bytes;
+    Ok(report)
+}
+
+/// Adds what a staged row needs. The agency, team and professional are added on first
+/// sight and later rows' details are not compared (the first row describing them wins).
+fn apply(
+    net: &mut Network,
+    agency: Agency,
+    team: Option<Team>,
+    professional: Option<Professional>,
+    involvement: Involvement,
+    link: IdentityLink,
+) -> Result<(), patchwork_core::Error> {
+    if net.involvement(&involvement.key).is_some() {
+        return Err(patchwork_core::Error::DuplicateKey {
+            kind: patchwork_core::EntityKind::Involvement,
+            key: involvement.key.to_string(),
+        });
+    }
+    if net.agency(&agency.key).is_none() {
+        net.add_agency(agency)?;
+    }
+    if let Some(team) = team
+        && net.team(&team.key).is_none()
+    {
+        net.add_team(team)?;
+    }
+    if let Some(p) = professional
+        && net.professional(&p.key).is_none()
+    {
+        net.add_professional(p)?;
+    }
+    net.add_involvement(involvement)?;
+    net.add_identity_link(link)
+}
+
+fn stage(
+    net: &Network,
+    row: &Row<'_>,
+    c: &FeedColumns,
+    options: &FeedOptions,
+    source: &Source,
+    report: &mut ImportReport,
+) -> Result<Staged, Problem> {
+    let record_id = row.required(c.record)?;
+    let agency_id = row.required(c.agency)?;
+    let (person, matched_on) = match_person(net, row, c, options, report)?;
+    let kind = match row.text(c.agency_kind)? {
+        None => AgencyKind::Other,
+        Some(text) => parse_agency_kind(text).ok_or_else(|| {
+            row.problem_at(
+                c.agency_kind.expect("has text"),
+                ProblemKind::UnknownCode,
+                "agency_kind is not one of the listed kinds",
+            )
+        })?,
+    };
+    let agency_key = AgencyKey::new(agency_id, "agency");
+    let agency = Agency {
+        key: agency_key.clone(),
+        name: row.text(c.agency_name)?.unwrap_or(agency_id).to_owned(),
+        kind,
+        ods_code: row.text(c.ods)?.map(str::to_owned),
+        school_urn: row.text(c.urn)?.map(str::to_owned),
+        source: source.clone(),
+    };
+    let team = match row.text(c.team)? {
+        None => None,
+        Some(id) => Some(Team {
+            key: TeamKey::new(agency_id, id),
+            name: row.text(c.team_name)?.unwrap_or(id).to_owned(),
+            agency: Some(agency_key.clone()),
+            parent: None,
+            source: source.clone(),
+        }),
+    };
+    let professional = match row.text(c.professional)? {
+        None => None,
+        Some(id) => {
+            let mut p = Professional::new(ProfessionalKey::new(agency_id, id), source.clone());
+            p.name = row.text(c.professional_name)?.map(str::to_owned);
+            p.job_title = row.text(c.job_title)?.map(str::to_owned);
+            p.email = row.text(c.email)?.map(str::to_owned);
+            p.phone = row.text(c.phone)?.map(str::to_owned);
+            p.agency = Some(agency_key.clone());
+            p.team = team.as_ref().map(|t| t.key.clone());
+            Some(p)
+        }
+    };
+    if professional.is_none() && team.is_none() {
+        return Err(row.problem(
+            ProblemKind::MissingValue,
+            "neither professional_id nor team_id is given",
+        ));
+    }
+    let code = row.required(c.role_code)?;
+    let category = match row.text(c.role_category)? {
+        Some(text) => RoleCategory::ALL
+            .into_iter()
+            .find(|r| r.as_str() == text.to_ascii_lowercase())
+            .ok_or_else(|| {
+                row.problem_at(
+                    c.role_category.expect("has text"),
+                    ProblemKind::UnknownCode,
+                    "role_category is not one of Patchwork's role categories",
+                )
+            })?,
+        None => options.roles.category(code).unwrap_or(RoleCategory::Other),
+    };
+    let sensitivity = match row
+        .text(c.sensitivity)?
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("standard") => Sensitivity::Standard,
+        Some("sensitive_service") => Sensitivity::SensitiveService,
+        Some("restricted") => Sensitivity::Restricted,
+        Some(_) => {
+            return Err(row.problem_at(
+                c.sensitivity.expect("has text"),
+                ProblemKind::UnknownCode,
+                "sensitivity is not standard, sensitive_service or restricted",
+            ));
+        }
+    };
+    let start = row
+        .date(c.start)?
+        .ok_or_else(|| row.problem_at(c.start, ProblemKind::MissingValue, "start_date is empty"))?;
+    let end = row.date(c.end)?;
+    let period = Period::new(Some(start), end).map_err(|e| {
+        row.problem_at(
+            c.end.expect("end given"),
+            ProblemKind::EndBeforeStart,
+            e.to_string(),
+        )
+    })?;
+    let involvement = Involvement {
+        key: InvolvementKey::new(agency_id, record_id),
+        person: person.clone(),
+        professional: professional.as_ref().map(|p| p.key.clone()),
+        team: team.as_ref().map(|t| t.key.clone()),
+        role: Role::new(code, category),
+        period,
+        end_reason: row.text(c.end_reason)?.map(EndReason::parse),
+        sensitivity,
+        source: source.clone(),
+    };
+    let link = IdentityLink {
+        person,
+        record: ExternalKey::new(agency_id, record_id),
+        matched_on,
+        source: source.clone(),
+    };
+    Ok(Staged {
+        line: row.line(),
+        agency,
+        team,
+        professional,
+        involvement,
+        link,
+    })
+}
+
+/// Finds the one person a row is about; see the module documentation for the rules.
+fn match_person(
+    net: &Network,
+    row: &Row<'_>,
+    c: &FeedColumns,
+    options: &FeedOptions,
+    report: &mut ImportReport,
+) -> Result<(PersonKey, MatchedOn), Problem> {
+    let mut candidates: Vec<(Vec<&Person>, MatchedOn, Column)> = Vec::new();
+    if let Some(text) = row.text(c.nhs)? {
+        let col = c.nhs.expect("has text");
+        match NhsNumber::parse(text) {
+            Ok(nhs) => {
+                candidates.push((net.persons_with_nhs_number(&nhs), MatchedOn::NhsNumber, col))
+            }
+            Err(e) => report.push(warning(row.problem_at(
+                col,
+                ProblemKind::InvalidNhsNumber,
+                e.to_string(),
+            ))),
+        }
+    }
+    if let Some(text) = row.text(c.upn)? {
+        let col = c.upn.expect("has text");
+        match Upn::parse(text) {
+            Ok(upn) => candidates.push((net.persons_with_upn(&upn), MatchedOn::Upn, col)),
+            Err(e) => report.push(warning(row.problem_at(
+                col,
+                ProblemKind::InvalidUpn,
+                e.to_string(),
+            ))),
+        }
+    }
+    if let Some(text) = row.text(c.la_id)? {
+        let found = net
+            .person(&PersonKey::new(&options.la_system, text))
+            .into_iter()
+            .collect();
+        candidates.push((found, MatchedOn::LaPersonId, c.la_id.expect("has text")));
+    }
+    if candidates.is_empty() {
+        return Err(row.problem(
+            ProblemKind::Unmatched,
+            "no valid child identifier (NHS number, UPN or council id)",
+        ));
+    }
+    let mut chosen: Option<(&Person, MatchedOn)> = None;
+    for (persons, on, col) in candidates {
+        match (persons.as_slice(), chosen) {
+            ([], _) => {}
+            ([_, _, ..], None) => {
+                return Err(row.problem_at(
+                    col,
+                    ProblemKind::Unmatched,
+                    format!(
+                        "{} persons share this identifier; resolve the duplicate records first",
+                        persons.len()
+                    ),
+                ));
+            }
+            ([p], None) => chosen = Some((p, on)),
+            (found, Some((first, first_on))) => {
+                if found.iter().any(|p| p.key != first.key) {
+                    return Err(row.problem_at(col, ProblemKind::Unmatched, format!("this identifier points at a different person from the {first_on:?} match; not guessing")));
+                }
+            }
+        }
+    }
+    chosen.map(|(p, on)| (p.key.clone(), on)).ok_or_else(|| {
+        row.problem(
+            ProblemKind::Unmatched,
+            "no person has any of the row's identifiers",
+        )
+    })
+}
+
+fn warning(mut p: Problem) -> Problem {
+    p.severity = Severity::Warning;
+    p
+}
