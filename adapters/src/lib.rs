@@ -3,6 +3,12 @@
 //! Everything that connects a [`patchwork_core::Network`] to the outside world: formats,
 //! stores, and the data that fills a network when no real extract is at hand.
 //!
+//! * [`ssd`]: the Standard Safeguarding Dataset extract of Liquidlogic LCS, Mosaic and
+//!   Eclipse: import (and the council's role-code mapping).
+//! * [`agency`]: the partner-agency feed, one CSV format for health, schools, police,
+//!   housing and others, matched to children by NHS number, UPN or council id.
+//! * [`report`]: the import report: every problem with file, line and column.
+//! * [`table`]: the CSV reader underneath, with size limits against hostile files.
 //! * [`synthetic`]: a deterministic generator of a fictional council's network (agencies,
 //!   teams, professionals, families, episodes and involvements) at the benchmark tiers of
 //!   the design notes, for examples, tests and benchmarks.

@@ -499,7 +499,13 @@ fn gaps_find_each_kind_and_name_the_child() {
     );
 }
 
-fn activity(id: &str, worker: Option<&str>, child: &str, kind: ActivityKind, start: chrono::NaiveDate) -> Activity {
+fn activity(
+    id: &str,
+    worker: Option<&str>,
+    child: &str,
+    kind: ActivityKind,
+    start: chrono::NaiveDate,
+) -> Activity {
     Activity {
         key: ActivityKey::new(SYS, id),
         person: pk(child),
@@ -514,14 +520,50 @@ fn activity(id: &str, worker: Option<&str>, child: &str, kind: ActivityKind, sta
 #[test]
 fn activities_are_in_the_timeline_and_worked_with_but_not_in_the_team() {
     let mut f = Fixture::new();
-    f.child("C").worker("SW", None, None).worker("DUTY", None, None).worker("HV", None, None);
-    f.involve("i1", "SW", "C", RoleCategory::AllocatedSocialWorker, d(2025, 3, 1), None);
-    f.involve("i2", "HV", "C", RoleCategory::HealthVisitor, d(2024, 5, 1), Some(d(2024, 11, 1)));
-    f.net.add_activity(activity("ref", Some("DUTY"), "C", ActivityKind::Referral, d(2025, 2, 1))).unwrap();
-    f.net.add_activity(activity("asmt", Some("SW"), "C", ActivityKind::Assessment, d(2025, 2, 10))).unwrap();
+    f.child("C")
+        .worker("SW", None, None)
+        .worker("DUTY", None, None)
+        .worker("HV", None, None);
+    f.involve(
+        "i1",
+        "SW",
+        "C",
+        RoleCategory::AllocatedSocialWorker,
+        d(2025, 3, 1),
+        None,
+    );
+    f.involve(
+        "i2",
+        "HV",
+        "C",
+        RoleCategory::HealthVisitor,
+        d(2024, 5, 1),
+        Some(d(2024, 11, 1)),
+    );
+    f.net
+        .add_activity(activity(
+            "ref",
+            Some("DUTY"),
+            "C",
+            ActivityKind::Referral,
+            d(2025, 2, 1),
+        ))
+        .unwrap();
+    f.net
+        .add_activity(activity(
+            "asmt",
+            Some("SW"),
+            "C",
+            ActivityKind::Assessment,
+            d(2025, 2, 10),
+        ))
+        .unwrap();
 
     let team = f.net.team_around(&pk("C"), d(2025, 2, 10)).unwrap();
-    assert!(team.is_empty(), "the duty worker's referral is not an involvement");
+    assert!(
+        team.is_empty(),
+        "the duty worker's referral is not an involvement"
+    );
 
     let kinds: Vec<&str> = f
         .net
@@ -534,21 +576,50 @@ fn activities_are_in_the_timeline_and_worked_with_but_not_in_the_team() {
             TimelineEntry::Activity { .. } => "activity",
         })
         .collect();
-    assert_eq!(kinds, ["involvement", "activity", "activity", "involvement"]);
+    assert_eq!(
+        kinds,
+        ["involvement", "activity", "activity", "involvement"]
+    );
 
     let who: Vec<_> = f
         .net
         .worked_with(&pk("C"))
         .unwrap()
         .iter()
-        .map(|w| (w.professional.key.id().to_owned(), w.first, w.last, w.involvements, w.activities))
+        .map(|w| {
+            (
+                w.professional.key.id().to_owned(),
+                w.first,
+                w.last,
+                w.involvements,
+                w.activities,
+            )
+        })
         .collect();
     assert_eq!(
         who,
         [
-            ("HV".to_owned(), Some(d(2024, 5, 1)), Some(d(2024, 5, 1)), 1, 0),
-            ("DUTY".to_owned(), Some(d(2025, 2, 1)), Some(d(2025, 2, 1)), 0, 1),
-            ("SW".to_owned(), Some(d(2025, 2, 10)), Some(d(2025, 3, 1)), 1, 1),
+            (
+                "HV".to_owned(),
+                Some(d(2024, 5, 1)),
+                Some(d(2024, 5, 1)),
+                1,
+                0
+            ),
+            (
+                "DUTY".to_owned(),
+                Some(d(2025, 2, 1)),
+                Some(d(2025, 2, 1)),
+                0,
+                1
+            ),
+            (
+                "SW".to_owned(),
+                Some(d(2025, 2, 10)),
+                Some(d(2025, 3, 1)),
+                1,
+                1
+            ),
         ]
     );
 }
@@ -557,14 +628,54 @@ fn activities_are_in_the_timeline_and_worked_with_but_not_in_the_team() {
 fn activities_and_links_check_their_references() {
     let mut f = Fixture::new();
     f.child("C").worker("W", None, None);
-    let err = f.net.add_activity(activity("a", Some("W"), "NOBODY", ActivityKind::Other, d(2025, 1, 1))).unwrap_err();
-    assert!(matches!(err, Error::UnknownReference { kind: EntityKind::Person, .. }));
-    let err = f.net.add_activity(activity("a", None, "C", ActivityKind::Other, d(2025, 1, 1))).unwrap_err();
-    assert_eq!(err, Error::NoParticipant { record: "activity test:a".into() });
-    f.net.add_activity(activity("a", Some("W"), "C", ActivityKind::Other, d(2025, 1, 1))).unwrap();
+    let err = f
+        .net
+        .add_activity(activity(
+            "a",
+            Some("W"),
+            "NOBODY",
+            ActivityKind::Other,
+            d(2025, 1, 1),
+        ))
+        .unwrap_err();
     assert!(matches!(
-        f.net.add_activity(activity("a", Some("W"), "C", ActivityKind::Other, d(2025, 1, 1))),
-        Err(Error::DuplicateKey { kind: EntityKind::Activity, .. })
+        err,
+        Error::UnknownReference {
+            kind: EntityKind::Person,
+            ..
+        }
+    ));
+    let err = f
+        .net
+        .add_activity(activity("a", None, "C", ActivityKind::Other, d(2025, 1, 1)))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::NoParticipant {
+            record: "activity test:a".into()
+        }
+    );
+    f.net
+        .add_activity(activity(
+            "a",
+            Some("W"),
+            "C",
+            ActivityKind::Other,
+            d(2025, 1, 1),
+        ))
+        .unwrap();
+    assert!(matches!(
+        f.net.add_activity(activity(
+            "a",
+            Some("W"),
+            "C",
+            ActivityKind::Other,
+            d(2025, 1, 1)
+        )),
+        Err(Error::DuplicateKey {
+            kind: EntityKind::Activity,
+            ..
+        })
     ));
     assert_eq!(f.net.activities_of(&pk("C")).unwrap().len(), 1);
 
@@ -576,7 +687,13 @@ fn activities_and_links_check_their_references() {
     };
     f.net.add_identity_link(link.clone()).unwrap();
     assert_eq!(f.net.identity_links_of(&pk("C")).unwrap(), [&link]);
-    let stray = IdentityLink { person: pk("NOBODY"), ..link };
-    assert!(matches!(f.net.add_identity_link(stray), Err(Error::UnknownReference { .. })));
+    let stray = IdentityLink {
+        person: pk("NOBODY"),
+        ..link
+    };
+    assert!(matches!(
+        f.net.add_identity_link(stray),
+        Err(Error::UnknownReference { .. })
+    ));
     assert_eq!(f.net.identity_links().len(), 1);
 }

@@ -41,10 +41,14 @@
 //! the report; the rest loads. A structurally broken file (unreadable, not CSV, a
 //! required column missing, over a size limit) fails the import.
 
+mod export;
 mod import;
 mod roles;
 pub mod schema;
 
+pub use export::{
+    ExportError, ExportOptions, ExportSummary, export_dir, export_tables, export_writers,
+};
 pub use import::{
     Flavour, SsdError, SsdImport, SsdOptions, council_agency_key, import_dir, import_tables,
 };

@@ -211,8 +211,8 @@ impl Network {
                 if !seen_children.insert(child) {
                     continue;
                 }
-                for row in self.active_involvements_of_person(child, as_of) {
-                    let Some(next) = row.professional() else {
+                for edge in self.active_involvements_of_person(child, as_of) {
+                    let Some(next) = crate::network::some(edge.professional) else {
                         continue;
                     };
                     if next == start || came_from.contains_key(&next) {

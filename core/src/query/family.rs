@@ -1,10 +1,9 @@
 //! The family network: the people around a child, each with their own team.
 
 use chrono::NaiveDate;
-use petgraph::Direction;
 use serde::Serialize;
 
-use crate::network::EdgeRef;
+use crate::network::PersonLinkRef;
 use crate::query::team::TeamAround;
 use crate::{Error, Household, Network, Person, PersonKey, Relationship};
 
@@ -86,15 +85,10 @@ impl Network {
         as_of: NaiveDate,
     ) -> Result<FamilyNetwork<'_>, Error> {
         let idx = self.require_person(child)?;
-        let node = self.persons[idx as usize].node;
         let mut links: Vec<(u32, FamilyLink<'_>)> = Vec::new();
-        for edge in self
-            .graph
-            .edges_directed(node, Direction::Outgoing)
-            .chain(self.graph.edges_directed(node, Direction::Incoming))
-        {
-            match *edge.weight() {
-                EdgeRef::Relationship(r) => {
+        for link in &self.persons[idx as usize].links {
+            match *link {
+                PersonLinkRef::Relationship(r) => {
                     let slot = &self.relationships[r as usize];
                     if slot.relationship.period.contains(as_of) {
                         let other = if slot.from == idx { slot.to } else { slot.from };
@@ -106,30 +100,25 @@ impl Network {
                         ));
                     }
                 }
-                EdgeRef::Membership(m) => {
+                PersonLinkRef::Membership(m) => {
                     let membership = &self.memberships[m as usize];
                     if !membership.period.contains(as_of) {
                         continue;
                     }
                     let household = &self.households[membership.household as usize];
-                    for co in self
-                        .graph
-                        .edges_directed(household.node, Direction::Incoming)
-                    {
-                        if let EdgeRef::Membership(cm) = *co.weight() {
-                            let co = &self.memberships[cm as usize];
-                            if co.person != idx && co.period.contains(as_of) {
-                                links.push((
-                                    co.person,
-                                    FamilyLink::Household {
-                                        household: &household.household,
-                                    },
-                                ));
-                            }
+                    for &cm in &household.members {
+                        let co = &self.memberships[cm as usize];
+                        if co.person != idx && co.period.contains(as_of) {
+                            links.push((
+                                co.person,
+                                FamilyLink::Household {
+                                    household: &household.household,
+                                },
+                            ));
                         }
                     }
                 }
-                EdgeRef::Involvement(_) => {}
+                _ => {}
             }
         }
         links.sort_by(|a, b| {

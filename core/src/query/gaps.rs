@@ -89,7 +89,7 @@ impl Network {
         for (idx, slot) in self.persons.iter().enumerate() {
             let idx = idx as u32;
             let open = |kind: EpisodeKind| {
-                slot.episodes.iter().any(|&e| {
+                slot.episodes().any(|e| {
                     let e = &self.episodes[e as usize];
                     e.kind() == kind && e.period.contains(as_of)
                 })

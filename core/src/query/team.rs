@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::network::InvolvementRow;
+use crate::network::{InvolvementEdge, some};
 use crate::{
     Agency, Error, InvolvementRef, Network, Person, PersonKey, Professional, RoleCategory, Team,
 };
@@ -138,19 +138,38 @@ impl Network {
     }
 
     pub(crate) fn team_around_idx(&self, person: u32, as_of: NaiveDate) -> TeamAround<'_> {
-        let mut members: Vec<TeamMember<'_>> = self
-            .active_involvements_of_person(person, as_of)
-            .map(|row| self.team_member(row))
+        let adjacency = &self.adjacency[person as usize];
+        // Everything decided here comes from the person's edges: the involvement rows
+        // themselves are only pointed at, not read.
+        let mut active: Vec<InvolvementEdge> = adjacency
+            .involvements
+            .iter()
+            .filter(|e| e.period.contains(as_of))
+            .copied()
             .collect();
-        let lead_basis = self.mark_leads(person, as_of, &mut members);
-        members.sort_by(|a, b| {
-            let (x, y) = (&a.involvement, &b.involvement);
-            b.lead
-                .cmp(&a.lead)
-                .then(x.role().cmp(&y.role()))
-                .then(x.period().start.cmp(&y.period().start))
-                .then_with(|| x.key().cmp(y.key()))
+        let (lead_basis, lead_category) = self.lead_rule(person, as_of, &active);
+        let is_lead = |e: &InvolvementEdge| lead_category == Some(e.category);
+        active.sort_by(|a, b| {
+            is_lead(b)
+                .cmp(&is_lead(a))
+                .then(a.category.cmp(&b.category))
+                .then(a.period.start.cmp(&b.period.start))
+                .then_with(|| {
+                    let key = |e: &InvolvementEdge| &self.involvements[e.involvement as usize].key;
+                    key(a).cmp(key(b))
+                })
         });
+        let members = active
+            .iter()
+            .map(|e| TeamMember {
+                involvement: self.involvement_ref(e.involvement),
+                professional: some(e.professional)
+                    .map(|p| &self.professionals[p as usize].professional),
+                team: some(e.team).map(|t| &self.teams[t as usize].team),
+                agency: some(e.agency).map(|a| &self.agencies[a as usize]),
+                lead: is_lead(e),
+            })
+            .collect();
         TeamAround {
             person: &self.persons[person as usize].person,
             as_of,
@@ -159,66 +178,48 @@ impl Network {
         }
     }
 
-    fn team_member<'n>(&'n self, row: &'n InvolvementRow) -> TeamMember<'n> {
-        let involvement = InvolvementRef::new(self, row);
-        TeamMember {
-            involvement,
-            professional: involvement.professional(),
-            team: self
-                .involvement_team(row)
-                .map(|t| &self.teams[t as usize].team),
-            agency: self
-                .involvement_agency(row)
-                .map(|a| &self.agencies[a as usize]),
-            lead: false,
-        }
-    }
-
     /// Involvements of a person active on `as_of`.
     pub(crate) fn active_involvements_of_person(
         &self,
         person: u32,
         as_of: NaiveDate,
-    ) -> impl Iterator<Item = &InvolvementRow> + '_ {
-        self.involvements_of_person(person)
-            .map(|i| &self.involvements[i as usize])
-            .filter(move |row| row.period.contains(as_of))
+    ) -> impl Iterator<Item = &InvolvementEdge> + '_ {
+        self.edges_of_person(person)
+            .iter()
+            .filter(move |e| e.period.contains(as_of))
     }
 
     /// True when the person has an open CIN, CP or CLA episode on `as_of`.
     pub(crate) fn has_open_statutory_episode(&self, person: u32, as_of: NaiveDate) -> bool {
-        self.persons[person as usize].episodes.iter().any(|&e| {
-            let e = &self.episodes[e as usize];
-            e.kind().is_statutory() && e.period.contains(as_of)
-        })
+        self.adjacency[person as usize]
+            .statutory
+            .iter()
+            .any(|(_, period)| period.contains(as_of))
     }
 
-    /// Marks the lead(s) among `members` by the [`LeadBasis`] rule and returns the rule used.
-    fn mark_leads(
+    /// Which [`LeadBasis`] rule applies to the active involvements, and the role category
+    /// it makes lead.
+    fn lead_rule(
         &self,
         person: u32,
         as_of: NaiveDate,
-        members: &mut [TeamMember<'_>],
-    ) -> LeadBasis {
-        let has = |members: &[TeamMember<'_>], c| members.iter().any(|m| m.involvement.role() == c);
-        let (basis, category) = if has(members, RoleCategory::AllocatedSocialWorker)
+        active: &[InvolvementEdge],
+    ) -> (LeadBasis, Option<RoleCategory>) {
+        let has = |c| active.iter().any(|e| e.category == c);
+        if has(RoleCategory::AllocatedSocialWorker)
             && self.has_open_statutory_episode(person, as_of)
         {
             (
                 LeadBasis::AllocatedSocialWorker,
-                RoleCategory::AllocatedSocialWorker,
+                Some(RoleCategory::AllocatedSocialWorker),
             )
-        } else if has(members, RoleCategory::LeadPractitioner) {
+        } else if has(RoleCategory::LeadPractitioner) {
             (
                 LeadBasis::LeadPractitionerRole,
-                RoleCategory::LeadPractitioner,
+                Some(RoleCategory::LeadPractitioner),
             )
         } else {
-            return LeadBasis::None;
-        };
-        for m in members.iter_mut() {
-            m.lead = m.involvement.role() == category;
+            (LeadBasis::None, None)
         }
-        basis
     }
 }

@@ -81,7 +81,7 @@ impl Network {
     pub fn timeline(&self, person: &PersonKey) -> Result<Vec<TimelineEntry<'_>>, Error> {
         let idx = self.require_person(person)?;
         let slot = &self.persons[idx as usize];
-        let episodes = slot.episodes.iter().map(|&e| TimelineEntry::Episode {
+        let episodes = slot.episodes().map(|e| TimelineEntry::Episode {
             episode: &self.episodes[e as usize],
         });
         let involvements = self.involvements_of_person(idx).map(|i| {
@@ -91,7 +91,7 @@ impl Network {
                 professional: involvement.professional(),
             }
         });
-        let activities = slot.activities.iter().map(|&a| {
+        let activities = slot.activities().map(|a| {
             let a = &self.activities[a as usize];
             TimelineEntry::Activity {
                 activity: &a.activity,
@@ -163,13 +163,12 @@ impl Network {
                 entry.involvements += 1;
             }
         };
-        for i in self.involvements_of_person(idx) {
-            let row = &self.involvements[i as usize];
-            if let Some(p) = row.professional() {
-                note(p, row.period, false);
+        for edge in self.edges_of_person(idx) {
+            if let Some(p) = crate::network::some(edge.professional) {
+                note(p, edge.period, false);
             }
         }
-        for &a in &self.persons[idx as usize].activities {
+        for a in self.persons[idx as usize].activities() {
             let a = &self.activities[a as usize];
             if let Some(p) = a.professional {
                 note(p, a.activity.period, true);
