@@ -11,8 +11,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use patchwork_adapters::report::{ProblemKind, Severity};
-use patchwork_adapters::ssd::{Flavour, SsdError, SsdOptions, import_tables, schema};
-use patchwork_adapters::table::TableError;
+use patchwork_adapters::ssd::{Flavour, SsdOptions, import_tables, schema};
 use patchwork_core::*;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -660,38 +659,8 @@ fn an_eclipse_extract_in_ddl_layout_loads() {
     check_family_loads(ECLIPSE, &[], true);
 }
 
-/// Mosaic's `ssd_cin_plans` names its id `cin_plan_id`, and the importer requires
-/// `cinp_cin_plan_id`, so with that table the whole import fails (see
-/// [`mosaic_cin_plans_in_ddl_layout_fail_the_whole_import_today`]). Everything else in
-/// Mosaic's layout loads.
+/// Mosaic's `ssd_cin_plans` names its id `cin_plan_id`; the importer accepts both names.
 #[test]
-fn a_mosaic_extract_in_ddl_layout_loads_without_its_cin_plans() {
-    check_family_loads(MOSAIC, &["ssd_cin_plans"], false);
-}
-
-/// The importer gap this file found, pinned: remove this test when `import.rs` accepts
-/// Mosaic's `cin_plan_id` (and un-ignore the one below).
-#[test]
-fn mosaic_cin_plans_in_ddl_layout_fail_the_whole_import_today() {
-    let mut options = SsdOptions::new(Flavour::Mosaic);
-    options.system = "la".into();
-    match import_tables(&extract(MOSAIC, &[]), &options) {
-        Err(SsdError::Table(TableError::MissingColumn { file, column })) => {
-            assert_eq!(
-                (file.as_str(), column.as_str()),
-                ("ssd_cin_plans.csv", "cinp_cin_plan_id")
-            );
-        }
-        Err(other) => panic!("unexpected error: {other}"),
-        Ok(_) => panic!(
-            "the Mosaic extract loads now: replace this test by un-ignoring \
-             a_full_mosaic_extract_in_ddl_layout_loads"
-        ),
-    }
-}
-
-#[test]
-#[ignore = "import.rs requires cinp_cin_plan_id; Mosaic's DDL names it cin_plan_id"]
 fn a_full_mosaic_extract_in_ddl_layout_loads() {
     check_family_loads(MOSAIC, &[], true);
 }

@@ -531,3 +531,44 @@ fn a_missing_required_column_fails_the_import() {
     t.remove("ssd_person");
     assert!(import_tables(&t, &options).is_err());
 }
+
+#[test]
+fn a_quarantined_row_leaves_nothing_behind() {
+    let mut t = lcs_tables();
+    t.insert(
+        "ssd_cin_episodes".into(),
+        b"cine_referral_id,cine_person_id,cine_referral_date,cine_referral_team,cine_referral_worker_id\nR1,S2,2024-01-01,999,\nR2,S2,2024-01-01,,NOBODY\n".to_vec(),
+    );
+    t.insert(
+        "ssd_early_help_episodes".into(),
+        b"earl_episode_id,earl_person_id,earl_episode_start_date,earl_episode_worker_id\nEH9,S2,2024-01-01,NOBODY\n".to_vec(),
+    );
+    let SsdImport {
+        network: net,
+        report,
+    } = load(&t, Flavour::Lcs);
+    assert!(
+        net.episodes_of(&pk("S2")).unwrap().is_empty(),
+        "no episode from a quarantined row"
+    );
+    assert!(net.activities_of(&pk("S2")).unwrap().is_empty());
+    let cin = &report.files["ssd_cin_episodes.csv"];
+    assert_eq!((cin.loaded, cin.quarantined), (0, 2));
+    let located: Vec<_> = report
+        .problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::UnknownReference && p.severity == Severity::Quarantined)
+        .map(|p| (p.file.as_str(), p.line, p.column.as_deref()))
+        .collect();
+    assert!(located.contains(&("ssd_cin_episodes.csv", Some(2), Some("cine_referral_team"))));
+    assert!(located.contains(&(
+        "ssd_cin_episodes.csv",
+        Some(3),
+        Some("cine_referral_worker_id")
+    )));
+    assert!(located.contains(&(
+        "ssd_early_help_episodes.csv",
+        Some(2),
+        Some("earl_episode_worker_id")
+    )));
+}

@@ -1241,8 +1241,8 @@ fn build(spec: &NetSpec, council_name: &str) -> Network {
             EpisodeSpec::ChildInNeed {
                 referral: Some(w), ..
             } => {
-                let referral = Period::new(period.start, None).unwrap();
-                net.add_activity(activity(w, ActivityKind::Referral, referral))
+                // A referral is taken on one day.
+                net.add_activity(activity(w, ActivityKind::Referral, one_day(period.start)))
                     .unwrap();
             }
             EpisodeSpec::Section47 { by: Some(w), .. } => net
@@ -1258,7 +1258,8 @@ fn build(spec: &NetSpec, council_name: &str) -> Network {
             _ => "ssd_initial_cp_conference",
         };
         let period = if *kind == ActivityKind::InitialChildProtectionConference {
-            Period::new(period.start, None).unwrap()
+            // A conference is held on one day.
+            one_day(period.start)
         } else {
             *period
         };
@@ -1333,4 +1334,9 @@ proptest! {
         let (third, _) = export_tables(&net, &export);
         prop_assert_eq!(texts(&third), texts(&tables));
     }
+}
+
+/// `[day, day + 1)`: the period of an activity recorded on one day.
+fn one_day(day: Option<NaiveDate>) -> Period {
+    Period::new(day, day.and_then(|d| d.succ_opt())).unwrap()
 }

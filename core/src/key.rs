@@ -25,8 +25,15 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// assert_eq!(key.to_string(), "lcs:C:1001");
 /// assert_eq!("lcs:C:1001".parse::<ExternalKey>().unwrap(), key);
 /// ```
-#[derive(Clone, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Eq, PartialOrd, Ord)]
 pub struct ExternalKey(Arc<str>);
+
+impl std::hash::Hash for ExternalKey {
+    /// Hashes the text, consistently with [`PartialEq`] (equal text, equal hash).
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
 
 impl PartialEq for ExternalKey {
     /// Keys are equal when their text is; two handles on the same shared text (the common

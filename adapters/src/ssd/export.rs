@@ -918,10 +918,7 @@ impl<'n> Exporter<'n> {
                 );
                 row.set("cine_close_reason", self.text(closure_reason.as_deref()));
             }
-            let referral = Period {
-                start: e.period.start,
-                end: None,
-            };
+            let referral = super::import::single_day(e.period.start);
             self.shared_activity(
                 &mut row,
                 e,
@@ -1100,7 +1097,9 @@ impl<'n> Exporter<'n> {
             row.set(start, self.date(a.period.start));
             match end {
                 Some(end) => row.set(end, self.end_date(a.period.end)),
-                None if a.period.end.is_some() => self.note(NOTE_ACTIVITY_SHAPE),
+                None if a.period != super::import::single_day(a.period.start) => {
+                    self.note(NOTE_ACTIVITY_SHAPE)
+                }
                 None => {}
             }
             row.set(worker, w);

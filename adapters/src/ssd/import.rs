@@ -143,6 +143,15 @@ fn is_null_id(text: &str) -> bool {
     text == "-1"
 }
 
+/// The period of an activity recorded on one day (a referral taken, a conference held):
+/// that day alone, `[day, day + 1)`.
+pub(crate) fn single_day(day: Option<NaiveDate>) -> Period {
+    Period {
+        start: day,
+        end: day.and_then(|d| d.succ_opt()),
+    }
+}
+
 /// End dates that mean "still open" in LCS extracts.
 fn open_end_sentinel(date: NaiveDate) -> bool {
     date == NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date")
@@ -245,7 +254,18 @@ impl<'o> Importer<'o> {
                 }
                 continue;
             };
-            for column in reader.unknown_columns(table.columns) {
+            let known: Vec<&str> = table
+                .columns
+                .iter()
+                .copied()
+                .chain(
+                    schema::COLUMN_ALIASES
+                        .iter()
+                        .filter(|(t, _, _)| *t == table.name)
+                        .map(|(_, _, alias)| *alias),
+                )
+                .collect();
+            for column in reader.unknown_columns(&known) {
                 self.report.push(Problem {
                     file: reader.file().to_owned(),
                     line: Some(1),
@@ -782,7 +802,9 @@ impl<'o> Importer<'o> {
             .map_err(|e| Self::refused(at.row, e))
     }
 
-    /// The activity of a worker or team recorded on an activity table's row, if either is.
+    /// The activity of a worker or team recorded on an activity table's row, if either is,
+    /// with its references checked first, so that a row whose episode is added before its
+    /// activity is never left half loaded.
     fn worker_activity(
         &mut self,
         at: &At<'_, '_>,
@@ -791,24 +813,48 @@ impl<'o> Importer<'o> {
         period: Period,
         worker: Option<Column>,
         team: Option<Column>,
-    ) -> Result<(), Problem> {
-        let (row, person, source) = (at.row, at.person, at.source);
+    ) -> Result<Option<Activity>, Problem> {
+        let row = at.row;
         let professional = Self::id(row, worker)?.map(|w| self.professional_key(w));
-        let team = self.team_ref(row, team)?;
-        if professional.is_none() && team.is_none() {
-            return Ok(());
+        let team_key = self.team_ref(row, team)?;
+        if let (Some(p), Some(col)) = (&professional, worker)
+            && self.net.professional(p).is_none()
+        {
+            return Err(row.problem_at(
+                col,
+                ProblemKind::UnknownReference,
+                "professional is not in ssd_professionals",
+            ));
         }
-        self.net
-            .add_activity(Activity {
-                key: ActivityKey::new(self.sys, key),
-                person: self.person_key(person),
-                professional,
-                team,
-                kind,
-                period,
-                source: source.clone(),
-            })
-            .map_err(|e| Self::refused(row, e))
+        if let (Some(t), Some(col)) = (&team_key, team)
+            && self.net.team(t).is_none()
+        {
+            return Err(row.problem_at(
+                col,
+                ProblemKind::UnknownReference,
+                "team is not in ssd_department",
+            ));
+        }
+        if professional.is_none() && team_key.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Activity {
+            key: ActivityKey::new(self.sys, key),
+            person: self.person_key(at.person),
+            professional,
+            team: team_key,
+            kind,
+            period,
+            source: at.source.clone(),
+        }))
+    }
+
+    /// Adds an activity made by [`worker_activity`](Self::worker_activity), if any.
+    fn add_activity(&mut self, row: &Row<'_>, activity: Option<Activity>) -> Result<(), Problem> {
+        match activity {
+            Some(a) => self.net.add_activity(a).map_err(|e| Self::refused(row, e)),
+            None => Ok(()),
+        }
     }
 
     fn cin_episodes<R: Read>(&mut self, reader: &mut TableReader<R>) -> Result<(), TableError> {
@@ -837,17 +883,17 @@ impl<'o> Importer<'o> {
                 source,
                 person: pid,
             };
-            me.episode(&at, &schema::CIN_EPISODES, rid, period, detail)?;
-            me.referral_person.insert(rid.to_owned(), pid.to_owned());
-            let referral_day = Period::new(period.start, None).expect("open period");
-            me.worker_activity(
+            let activity = me.worker_activity(
                 &at,
                 format!("{}/{rid}", schema::CIN_EPISODES.name),
                 ActivityKind::Referral,
-                referral_day,
+                single_day(period.start),
                 worker,
                 team,
-            )
+            )?;
+            me.episode(&at, &schema::CIN_EPISODES, rid, period, detail)?;
+            me.referral_person.insert(rid.to_owned(), pid.to_owned());
+            me.add_activity(row, activity)
         })
     }
 
@@ -857,7 +903,11 @@ impl<'o> Importer<'o> {
         spec: ActivitySpec,
     ) -> Result<(), TableError> {
         let c = Cols { table: reader };
-        let (id, person) = (c.req(spec.id)?, c.req(spec.person)?);
+        let id = match schema::alias_of(spec.table.name, spec.id).and_then(|alias| c.get(alias)) {
+            Some(col) if c.get(spec.id).is_none() => col,
+            _ => c.req(spec.id)?,
+        };
+        let person = c.req(spec.person)?;
         let (start, end, team, worker) = (
             c.get(spec.start),
             spec.end.and_then(|e| c.get(e)),
@@ -867,20 +917,25 @@ impl<'o> Importer<'o> {
         self.rows(reader, |me, row, source| {
             let aid = row.required(id)?;
             let pid = row.required(person)?;
-            let period = Self::period(row, start, end)?;
+            // A table with no end column records a one-day activity.
+            let period = match spec.end {
+                Some(_) => Self::period(row, start, end)?,
+                None => single_day(row.date(start)?),
+            };
             let at = At {
                 row,
                 source,
                 person: pid,
             };
-            me.worker_activity(
+            let activity = me.worker_activity(
                 &at,
                 format!("{}/{aid}", spec.table.name),
                 spec.kind,
                 period,
                 worker,
                 team,
-            )
+            )?;
+            me.add_activity(row, activity)
         })
     }
 
@@ -910,6 +965,14 @@ impl<'o> Importer<'o> {
                 source,
                 person: pid,
             };
+            let activity = me.worker_activity(
+                &at,
+                format!("{}/{sid}", schema::S47_ENQUIRY.name),
+                ActivityKind::Section47Enquiry,
+                period,
+                worker,
+                team,
+            )?;
             me.episode(
                 &at,
                 &schema::S47_ENQUIRY,
@@ -917,14 +980,7 @@ impl<'o> Importer<'o> {
                 period,
                 EpisodeDetail::Section47 { outcome },
             )?;
-            me.worker_activity(
-                &at,
-                format!("{}/{sid}", schema::S47_ENQUIRY.name),
-                ActivityKind::Section47Enquiry,
-                period,
-                worker,
-                team,
-            )
+            me.add_activity(row, activity)
         })
     }
 
@@ -1011,6 +1067,16 @@ impl<'o> Importer<'o> {
             let detail = EpisodeDetail::EarlyHelp {
                 reason: row.text(reason)?.map(str::to_owned),
             };
+            let lead = Self::id(row, worker)?;
+            if let (Some(w), Some(col)) = (lead, worker)
+                && me.net.professional(&me.professional_key(w)).is_none()
+            {
+                return Err(row.problem_at(
+                    col,
+                    ProblemKind::UnknownReference,
+                    "professional is not in ssd_professionals",
+                ));
+            }
             me.episode(
                 &At {
                     row,
@@ -1023,7 +1089,7 @@ impl<'o> Importer<'o> {
                 detail,
             )?;
             // The early help worker leads the episode.
-            if let Some(w) = Self::id(row, worker)? {
+            if let Some(w) = lead {
                 let involvement = Involvement {
                     key: InvolvementKey::new(
                         me.sys,

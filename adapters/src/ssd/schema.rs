@@ -127,3 +127,16 @@ tables! {
         "invo_involvement_end_date", "invo_worker_change_reason", "invo_referral_id",
     ];
 }
+
+/// Other names some systems give a column: (table, the name in [`ALL`], the other name).
+/// Mosaic's DDL names the CIN plan id `cin_plan_id`.
+pub const COLUMN_ALIASES: &[(&str, &str, &str)] =
+    &[("ssd_cin_plans", "cinp_cin_plan_id", "cin_plan_id")];
+
+/// The other name of `column` in `table`, if a system uses one.
+pub fn alias_of(table: &str, column: &str) -> Option<&'static str> {
+    COLUMN_ALIASES
+        .iter()
+        .find(|(t, c, _)| *t == table && *c == column)
+        .map(|(_, _, alias)| *alias)
+}
