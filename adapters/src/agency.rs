@@ -40,6 +40,28 @@
 //! A match is recorded as an [`IdentityLink`] (which identifier matched, from which row)
 //! beside the involvement, so that every link can be reviewed; records are never merged.
 //!
+//! # Writing a feed
+//!
+//! [`write_feed`] writes the involvements of one partner agency in this format (all of
+//! [`COLUMNS`], in that order), for tests, for the synthetic council and for a partner
+//! that wants a template; [`write_feed_involvements`] writes a given list of them.
+//! `agency_id` is the agency key's system (the feed importer keys an agency
+//! `<agency_id>:agency`); `record_id`, `professional_id` and `team_id` are the ids of the
+//! involvement's, professional's and team's keys. The team is the involvement's own,
+//! else the professional's. The child is identified by every identifier the network
+//! knows: NHS number, UPN and, when the person is keyed in the council's case system,
+//! the council's person id. `role_category` is always written, so the council's role map
+//! does not change it. Dates are `YYYY-MM-DD`; rows come in the order given (for
+//! [`write_feed`], the network's order), so the same network gives the same bytes.
+//!
+//! Reading the file back into a network holding the same persons gives the same
+//! involvements (apart from their provenance) when the network's records have the shape
+//! the importer gives them: everything keyed in the agency's namespace, the
+//! involvement's team equal to the professional's, no team parents. What the format
+//! does not carry: a professional's staff id, registration number and period in post,
+//! and a team's parent; an involvement with no start date or with neither professional
+//! nor team is written but refused on reading.
+//!
 //! ```
 //! use patchwork_adapters::agency::{import_feed_reader, FeedOptions};
 //! use patchwork_core::*;
@@ -61,13 +83,15 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::io::Read;
+use std::io::{self, Read, Write};
 use std::path::Path;
 
+use chrono::NaiveDate;
 use patchwork_core::{
     Agency, AgencyKey, AgencyKind, EndReason, ExternalKey, IdentityLink, Involvement,
-    InvolvementKey, MatchedOn, Network, NhsNumber, Origin, Period, Person, PersonKey, Professional,
-    ProfessionalKey, Role, RoleCategory, Sensitivity, Source, Team, TeamKey, Upn,
+    InvolvementKey, InvolvementRef, MatchedOn, Network, NhsNumber, Origin, Period, Person,
+    PersonKey, Professional, ProfessionalKey, Role, RoleCategory, Sensitivity, Source, Team,
+    TeamKey, Upn,
 };
 
 use crate::report::{ImportReport, Problem, ProblemKind, Severity};
@@ -554,4 +578,145 @@ fn match_person(
 fn warning(mut p: Problem) -> Problem {
     p.severity = Severity::Warning;
     p
+}
+
+// ----- writing a feed ---------------------------------------------------------------------
+
+/// A feed that could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedWriteError {
+    /// The agency to write is not in the network.
+    #[error("agency {0} is not in the network")]
+    UnknownAgency(String),
+    /// The output could not be written.
+    #[error("cannot write the feed: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Writes every involvement keyed in `agency`'s namespace (the involvement key's system
+/// equal to the agency key's) as a feed to `out`, in the network's order, and returns
+/// the number of rows written. `la_system` is the council's case system: persons keyed
+/// in it get their id written as `child_la_id`. See the [module documentation](self)
+/// for the layout and what it cannot carry.
+///
+/// ```
+/// use patchwork_adapters::agency::{import_feed_reader, write_feed, FeedOptions};
+/// use patchwork_core::*;
+///
+/// let mut net = Network::new();
+/// let mut child = Person::new(PersonKey::new("lcs", "100234"), PersonKind::Child, Source::system("lcs"));
+/// child.nhs_number = Some("9434765919".parse()?);
+/// net.add_person(child.clone())?;
+/// let feed = "record_id,agency_id,agency_kind,professional_id,role_code,child_nhs_number,start_date\n\
+///             hv-1,nhs-rxx,health,P77,HV,9434765919,2025-01-06\n";
+/// import_feed_reader(&mut net, "health.csv", feed.as_bytes(), &FeedOptions::new("lcs"))?;
+///
+/// let mut out = Vec::new();
+/// let rows = write_feed(&net, &AgencyKey::new("nhs-rxx", "agency"), "lcs", &mut out)?;
+/// assert_eq!(rows, 1);
+/// let text = String::from_utf8(out)?;
+/// assert!(text.contains("hv-1,nhs-rxx,nhs-rxx,health,,,,,P77,"));
+/// assert!(text.contains(",HV,health_visitor,9434765919,,100234,"));
+///
+/// // Read back into a network holding the same child: the same involvement.
+/// let mut back = Network::new();
+/// back.add_person(child)?;
+/// import_feed_reader(&mut back, "again.csv", text.as_bytes(), &FeedOptions::new("lcs"))?;
+/// let key = InvolvementKey::new("nhs-rxx", "hv-1");
+/// let (a, b) = (net.involvement(&key).unwrap(), back.involvement(&key).unwrap());
+/// assert_eq!((a.role(), a.period()), (b.role(), b.period()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn write_feed<W: Write>(
+    net: &Network,
+    agency: &AgencyKey,
+    la_system: &str,
+    out: W,
+) -> Result<u64, FeedWriteError> {
+    let system = agency.system();
+    let involvements = net.involvements().filter(|i| i.key().system() == system);
+    write_feed_involvements(net, agency, involvements, la_system, out)
+}
+
+/// Writes the given involvements as a feed of `agency` to `out`, in the order given, and
+/// returns the number of rows written. Use it to write many agencies' feeds in one pass
+/// over the network; [`write_feed`] selects the involvements itself. Every row names
+/// `agency` (its key's system as `agency_id`, its name, kind, ODS code and URN), whatever
+/// agency the involvement's professional belongs to.
+pub fn write_feed_involvements<'n, W: Write>(
+    net: &'n Network,
+    agency: &AgencyKey,
+    involvements: impl IntoIterator<Item = InvolvementRef<'n>>,
+    la_system: &str,
+    out: W,
+) -> Result<u64, FeedWriteError> {
+    let a = net
+        .agency(agency)
+        .ok_or_else(|| FeedWriteError::UnknownAgency(agency.to_string()))?;
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out);
+    writer.write_record(COLUMNS).map_err(csv_io)?;
+    let agency_id = agency.system();
+    let kind = agency_kind_name(a.kind);
+    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let mut rows = 0u64;
+    for inv in involvements {
+        let professional = inv.professional();
+        let team = inv.team().or_else(|| {
+            professional
+                .and_then(|p| p.team.as_ref())
+                .and_then(|t| net.team(t))
+        });
+        let person = inv.person();
+        let la_id = (person.key.system() == la_system).then(|| person.key.id());
+        let period = inv.period();
+        let fields: [&str; 25] = [
+            inv.key().id(),
+            agency_id,
+            &a.name,
+            kind,
+            a.ods_code.as_deref().unwrap_or_default(),
+            a.school_urn.as_deref().unwrap_or_default(),
+            team.map(|t| t.key.id()).unwrap_or_default(),
+            team.map(|t| t.name.as_str()).unwrap_or_default(),
+            professional.map(|p| p.key.id()).unwrap_or_default(),
+            professional
+                .and_then(|p| p.name.as_deref())
+                .unwrap_or_default(),
+            professional
+                .and_then(|p| p.job_title.as_deref())
+                .unwrap_or_default(),
+            professional
+                .and_then(|p| p.email.as_deref())
+                .unwrap_or_default(),
+            professional
+                .and_then(|p| p.phone.as_deref())
+                .unwrap_or_default(),
+            inv.role_code(),
+            inv.role().as_str(),
+            &person.nhs_number.map(|n| n.to_string()).unwrap_or_default(),
+            person.upn.as_ref().map(Upn::as_str).unwrap_or_default(),
+            la_id.unwrap_or_default(),
+            person.given_name.as_deref().unwrap_or_default(),
+            person.family_name.as_deref().unwrap_or_default(),
+            &date(person.birth_date),
+            &date(period.start),
+            &date(period.end),
+            &inv.end_reason().map(|r| r.to_string()).unwrap_or_default(),
+            sensitivity_name(inv.sensitivity()),
+        ];
+        debug_assert_eq!(fields.len(), COLUMNS.len());
+        writer.write_record(fields).map_err(csv_io)?;
+        rows += 1;
+    }
+    writer.flush()?;
+    Ok(rows)
+}
+
+fn csv_io(err: csv::Error) -> io::Error {
+    match err.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
 }

@@ -1,20 +1,24 @@
-//! A deterministic generator of a fictional council's network, as in-memory core records.
+//! A deterministic generator of a fictional council's network, as in-memory core records
+//! and as the files its sources would send.
 //!
 //! [`generate`] builds "Wexmoor County Council" at one of the benchmark [`Tier`]s of the
 //! design notes; [`generate_sizes`] at any [`Sizes`]. The same sizes and seed always give
-//! the same records (for a given version of this crate and of `rand`).
+//! the same records (for a given version of this crate and of `rand`). [`write_council`]
+//! writes them as the council's SSD extract and one partner-agency feed per agency
+//! (`patchwork generate` runs it); the same council always gives the same bytes.
 //!
 //! What it holds:
 //!
 //! * agencies of every kind: the council's children's social care (with locality teams,
-//!   children in care, leaving care and the IRO service), family help, two NHS trusts and
+//!   children in care, leaving care, family help and the IRO service), two NHS trusts and
 //!   GP practices (with invented ODS codes), schools (invented URNs), police, housing,
 //!   youth justice, probation and voluntary bodies;
 //! * professionals with names, job titles, staff numbers, `.example` emails, Ofcom drama
 //!   phone numbers (01632 960xxx) and, for social workers and IROs, a Social Work England
 //!   number `SW` + six digits; about 8% have left (their active period has ended);
 //! * families: households of one to three adults and one to four children (some unborn),
-//!   with parent, step-parent, grandparent, partner and sibling relationships; most
+//!   with parent, step-parent, grandparent, partner and sibling relationships (now and
+//!   then a teenage girl is the mother of the family's baby); most
 //!   children have an NHS number from the `999` test range and school-age children a UPN,
 //!   both with valid check characters;
 //! * episodes (early help, child in need, section 47, child protection plans, looked
@@ -30,6 +34,41 @@
 //! professionals who have left, and children with two allocated social workers at once.
 //! Everything else is consistent, so [`Network::gaps`] finds exactly the planted gaps on
 //! [`SyntheticCouncil::today`].
+//!
+//! # Who holds which record
+//!
+//! Every record is keyed as the source that holds it would key it, so that writing the
+//! files and importing them back gives the same keys:
+//!
+//! * the council's case system ([`SYSTEM`], `lcs`) holds the children and adults, the
+//!   council's agency (keyed [`council_agency_key`]`("lcs")`, as the SSD importer makes
+//!   it), its teams, social workers, IROs, personal advisers, family support and family
+//!   help workers, their involvements (role codes the default
+//!   [`RoleMap`](crate::ssd::RoleMap) knows, plus `UNALLOC` for a case held in a team),
+//!   households, relationships and episodes. Episodes are keyed `<table>/<id>` as the SSD
+//!   importer keys them (`ssd_cin_episodes/…`, `ssd_s47_enquiry/…`, `ssd_cp_plans/…`,
+//!   `ssd_cla_episodes/…`, `ssd_early_help_episodes/…`); an early-help episode's worker is
+//!   an `EARLY_HELP` lead-practitioner involvement keyed as the episode; a mother who is
+//!   herself a child is linked to her baby by a relationship keyed `ssd_mother/<n>`.
+//! * each partner agency (NHS trusts `nhs-wexmoor-community` and `nhs-wexmoor-hospitals`,
+//!   GP practices `gp-<ods>`, schools `school-<urn>`, `police-wexmoor`, housing, youth
+//!   justice, probation and voluntary bodies) keys its records under its own feed id, as
+//!   the partner-feed importer does: the agency `<agency_id>:agency`, its teams,
+//!   professionals and involvements `<agency_id>:<id>`. CAMHS and domestic abuse support
+//!   are sensitive services.
+//!
+//! Involvements with a professional record the professional's team, as both formats do.
+//!
+//! # What the files carry
+//!
+//! The files carry children only. Adults (parents, carers) cannot travel in the SSD's
+//! person table, so they stay in memory with their relationships and involvements (the
+//! queries need them); family groups in `ssd_family` list the children alone. The formats
+//! also drop looked-after legal status and placement, relationships other than young
+//! mothers, and when a professional left, so that [`GapKind::ProfessionalHasLeft`]
+//! does not survive a round trip; see [`write_council`].
+//!
+//! [`GapKind::ProfessionalHasLeft`]: patchwork_core::GapKind::ProfessionalHasLeft
 //!
 //! All names are invented from short lists of common first and family names; places and
 //! organisations are invented too. No record describes a real person.
@@ -49,14 +88,20 @@
 //! # Ok::<(), patchwork_core::Error>(())
 //! ```
 
+use std::collections::HashMap;
 use std::fmt;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use crate::agency::{FeedWriteError, write_feed_involvements};
+use crate::ssd::{self, ExportOptions, ExportSummary, Flavour, council_agency_key, schema};
 use chrono::{NaiveDate, TimeDelta};
 use patchwork_core::{
     Agency, AgencyKey, AgencyKind, Capacity, CategoryOfAbuse, EndReason, Episode, EpisodeDetail,
-    EpisodeKey, Error, Household, HouseholdKey, Involvement, InvolvementKey, Network, NhsNumber,
-    Period, Person, PersonKey, PersonKind, Professional, ProfessionalKey, Relationship,
+    EpisodeKey, EpisodeKind, Error, Household, HouseholdKey, Involvement, InvolvementKey, Network,
+    NhsNumber, Period, Person, PersonKey, PersonKind, Professional, ProfessionalKey, Relationship,
     RelationshipKey, RelationshipKind, Role, RoleCategory, Sensitivity, Sex, Source,
     SwChangeReason, Team, TeamKey, Upn,
 };
@@ -253,6 +298,207 @@ impl SyntheticCouncil {
     }
 }
 
+impl SyntheticCouncil {
+    /// The partner agencies (every agency but the council's), in the order generated.
+    pub fn partner_agencies(&self) -> impl Iterator<Item = &Agency> {
+        self.agencies.iter().filter(|a| a.key.system() != SYSTEM)
+    }
+
+    /// The records the council's files carry, loaded into a new [`Network`]: everything
+    /// except the adults and the records that refer to them (their household
+    /// memberships, relationships and involvements), which the SSD's person table and the
+    /// partner feed (matched to children) cannot hold. See [`write_council`].
+    pub fn extract_network(&self) -> Result<Network, Error> {
+        let adults: std::collections::HashSet<&PersonKey> = self
+            .persons
+            .iter()
+            .filter(|p| !p.is_child())
+            .map(|p| &p.key)
+            .collect();
+        let adult = |key: &PersonKey| adults.contains(key);
+        let mut net = Network::with_capacity(self.capacity());
+        for agency in &self.agencies {
+            net.add_agency(agency.clone())?;
+        }
+        for team in &self.teams {
+            net.add_team(team.clone())?;
+        }
+        for professional in &self.professionals {
+            net.add_professional(professional.clone())?;
+        }
+        for person in self.persons.iter().filter(|p| p.is_child()) {
+            net.add_person(person.clone())?;
+        }
+        for household in &self.households {
+            net.add_household(household.clone())?;
+        }
+        for m in self.memberships.iter().filter(|m| !adult(&m.person)) {
+            net.add_household_member(&m.household, &m.person, m.period)?;
+        }
+        for r in &self.relationships {
+            if !adult(&r.from) && !adult(&r.to) {
+                net.add_relationship(r.clone())?;
+            }
+        }
+        for episode in &self.episodes {
+            net.add_episode(episode.clone())?;
+        }
+        for involvement in self.involvements.iter().filter(|i| !adult(&i.person)) {
+            net.add_involvement(involvement.clone())?;
+        }
+        Ok(net)
+    }
+}
+
+/// What [`write_council`] wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteSummary {
+    /// Files written (the SSD tables and one feed per partner agency).
+    pub files: u64,
+    /// Data rows written, over every file (header rows not counted).
+    pub rows: u64,
+    /// Bytes written, over every file.
+    pub bytes: u64,
+    /// What the SSD export wrote and what its layout could not carry.
+    pub ssd: ExportSummary,
+}
+
+/// [`write_council`] could not finish. Files already written may be incomplete.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The network refused a generated record (a bug in the generator).
+    #[error("the generated records do not load: {0}")]
+    Records(#[from] Error),
+    /// The SSD tables could not be written (the error names the file).
+    #[error(transparent)]
+    Ssd(#[from] ssd::ExportError),
+    /// A folder could not be created or a file written.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The folder or file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl WriteError {
+    fn io(path: &Path) -> impl FnOnce(io::Error) -> Self + '_ {
+        move |source| Self::Io {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
+
+/// Writes the council's files under `dir` (created if missing; files of the same names
+/// are replaced):
+///
+/// * `dir/ssd/<table>.csv`: the council's case-system records as an LCS Standard
+///   Safeguarding Dataset extract, written by [`ssd::export_dir`] with
+///   `ExportOptions::new(Flavour::Lcs)`: children (born and unborn) with their NHS
+///   numbers and UPNs, family groups (children only), young mothers (`ssd_mother`), the
+///   council's teams and professionals, episodes, and involvements;
+/// * `dir/agency/<agency_id>.csv`: one partner-agency feed per partner agency (a header
+///   alone when it has no involvement with a child), written by
+///   [`write_feed_involvements`].
+///
+/// The files carry children only: adults (parents and carers) cannot travel in
+/// `ssd_person`, so they, their relationships and their involvements stay in memory
+/// (see [`SyntheticCouncil::extract_network`]). Nor do the formats carry household
+/// names (none are generated), relationships other than mothers, looked-after legal
+/// status and placement, professionals' teams, emails, phones and periods in post
+/// (council) or staff ids and periods in post (partners): a professional who has left
+/// reads back as still in post. [`WriteSummary::ssd`] counts what the SSD layout lost.
+///
+/// The same council always gives the same bytes. Nothing is printed.
+///
+/// ```no_run
+/// use patchwork_adapters::synthetic::{self, Tier};
+///
+/// let council = synthetic::generate(Tier::S, 2025);
+/// let summary = synthetic::write_council(&council, std::path::Path::new("patchwork-sample"))?;
+/// println!("{} files, {} rows, {} bytes", summary.files, summary.rows, summary.bytes);
+/// # Ok::<(), synthetic::WriteError>(())
+/// ```
+pub fn write_council(council: &SyntheticCouncil, dir: &Path) -> Result<WriteSummary, WriteError> {
+    let net = council.extract_network()?;
+    let ssd_dir = dir.join("ssd");
+    let exported = ssd::export_dir(&net, &ssd_dir, &ExportOptions::new(Flavour::Lcs))?;
+    let mut summary = WriteSummary {
+        rows: exported.rows.values().sum(),
+        ssd: exported,
+        ..WriteSummary::default()
+    };
+    for table in schema::ALL {
+        let path = ssd_dir.join(table.file_name());
+        summary.files += 1;
+        summary.bytes += fs::metadata(&path).map_err(WriteError::io(&path))?.len();
+    }
+
+    // One pass over the involvements, shared out by the partner that records them.
+    let partners: Vec<&Agency> = net
+        .agencies()
+        .filter(|a| a.key.system() != SYSTEM)
+        .collect();
+    let index: HashMap<&str, usize> = partners
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.key.system(), i))
+        .collect();
+    let mut feeds = vec![Vec::new(); partners.len()];
+    for inv in net.involvements() {
+        if let Some(&i) = index.get(inv.key().system()) {
+            feeds[i].push(inv);
+        }
+    }
+    let agency_dir = dir.join("agency");
+    fs::create_dir_all(&agency_dir).map_err(WriteError::io(&agency_dir))?;
+    for (agency, involvements) in partners.iter().zip(feeds) {
+        let path = agency_dir.join(format!("{}.csv", agency.key.system()));
+        let file = File::create(&path).map_err(WriteError::io(&path))?;
+        let mut out = CountingWriter {
+            inner: BufWriter::with_capacity(1 << 16, file),
+            bytes: 0,
+        };
+        let rows = write_feed_involvements(&net, &agency.key, involvements, SYSTEM, &mut out)
+            .map_err(|e| match e {
+                FeedWriteError::Io(source) => WriteError::Io {
+                    path: path.clone(),
+                    source,
+                },
+                other => WriteError::Io {
+                    path: path.clone(),
+                    source: io::Error::other(other),
+                },
+            })?;
+        out.flush().map_err(WriteError::io(&path))?;
+        summary.files += 1;
+        summary.rows += rows;
+        summary.bytes += out.bytes;
+    }
+    Ok(summary)
+}
+
+/// A writer that counts the bytes it passes on.
+struct CountingWriter<W: Write> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Generates the council at a benchmark tier.
 pub fn generate(tier: Tier, seed: u64) -> SyntheticCouncil {
     generate_sizes(tier.sizes(), seed)
@@ -349,11 +595,9 @@ const EARLY_HELP_REASONS: &[&str] = &[
     "Child behaviour",
     "Housing and finances",
 ];
-const S47_OUTCOMES: &[&str] = &[
-    "No further action",
-    "Continue with CIN plan",
-    "Strategy discussion only",
-];
+/// Section 47 outcomes as the SSD's `s47e_s47_nfa` flag gives them (see
+/// [`crate::ssd`]): no further action, or `nfa=N` when the enquiry went further.
+const S47_OUTCOMES: &[&str] = &["nfa", "nfa", "nfa=N"];
 /// DfE reasons for a change of social worker with rough weights; leaving the role is
 /// mostly produced by the worker actually leaving (see `Generator::sw_chain`).
 const CHANGE_REASONS: &[(SwChangeReason, u32)] = &[
@@ -486,7 +730,7 @@ impl Kind {
             Self::Iro => ("IRO", R::IndependentReviewingOfficer, Standard),
             Self::PersonalAdviser => ("16PLUS", R::PersonalAdviser, Standard),
             Self::FamilySupport => ("FSW", R::FamilySupportWorker, Standard),
-            Self::EarlyHelp => ("EHLP", R::LeadPractitioner, Standard),
+            Self::EarlyHelp => ("LP", R::LeadPractitioner, Standard),
             Self::HealthVisitor => ("HV", R::HealthVisitor, Standard),
             Self::SchoolNurse => ("SCHNURSE", R::SchoolNurse, Standard),
             Self::Gp => ("GP", R::Gp, Standard),
@@ -561,6 +805,7 @@ struct ChildInfo {
     person: u32,
     birth: Option<NaiveDate>,
     unborn: bool,
+    female: bool,
 }
 
 struct Generator {
@@ -575,6 +820,17 @@ struct Generator {
     gp_practices: Vec<Vec<u32>>,
     csc_agency: usize,
     sw_teams: Vec<usize>,
+    /// Key namespace (system) and provenance of each agency: the council's case system
+    /// for the council, the agency's own feed id for a partner.
+    agency_source: Vec<Source>,
+    /// Agency of each team.
+    team_agency: Vec<usize>,
+    /// Agency and team of each professional.
+    worker_place: Vec<(usize, Option<usize>)>,
+    /// Records numbered so far by each agency (partners number their own records).
+    agency_records: Vec<u64>,
+    /// Mother -> child relationships written to `ssd_mother`, numbered from 1.
+    mothers: usize,
     /// Active period of each professional (start, end), kept apart for quick checks.
     active: Vec<(NaiveDate, Option<NaiveDate>)>,
     next_nhs: u64,
@@ -616,6 +872,11 @@ impl Generator {
             gp_practices: Vec::new(),
             csc_agency: 0,
             sw_teams: Vec::new(),
+            agency_source: Vec::new(),
+            team_agency: Vec::new(),
+            worker_place: Vec::with_capacity(sizes.professionals),
+            agency_records: Vec::new(),
+            mothers: 0,
             active: Vec::with_capacity(sizes.professionals),
             next_nhs: 0,
             history_children: Vec::new(),
@@ -671,34 +932,61 @@ impl Generator {
         list[list.len() - 1].0
     }
 
+    /// The council's children's social care, keyed as the SSD importer keys it.
+    fn council_agency(&mut self, name: String) -> usize {
+        let idx = self.out.agencies.len();
+        self.out.agencies.push(Agency {
+            key: council_agency_key(SYSTEM),
+            name,
+            kind: AgencyKind::ChildrensSocialCare,
+            ods_code: None,
+            school_urn: None,
+            source: self.source.clone(),
+        });
+        self.agency_source.push(self.source.clone());
+        self.agency_records.push(0);
+        idx
+    }
+
+    /// A partner agency whose feed id is `agency_id`: keyed `<agency_id>:agency`, as the
+    /// partner-feed importer keys it, and the namespace of all its records.
     fn agency(
         &mut self,
+        agency_id: &str,
         name: String,
         kind: AgencyKind,
         ods: Option<String>,
         urn: Option<String>,
     ) -> usize {
         let idx = self.out.agencies.len();
+        let source = Source::system(agency_id);
         self.out.agencies.push(Agency {
-            key: AgencyKey::new(SYSTEM, format!("A{idx}")),
+            key: AgencyKey::new(agency_id, "agency"),
             name,
             kind,
             ods_code: ods,
             school_urn: urn,
-            source: self.source.clone(),
+            source: source.clone(),
         });
+        self.agency_source.push(source);
+        self.agency_records.push(0);
         idx
     }
 
+    /// A team of `agency`, keyed in the agency's namespace. Only the council's teams have
+    /// parents (the partner feed carries none).
     fn team(&mut self, name: String, agency: usize, parent: Option<usize>) -> usize {
         let idx = self.out.teams.len();
+        let source = self.agency_source[agency].clone();
+        debug_assert!(parent.is_none() || agency == self.csc_agency);
         self.out.teams.push(Team {
-            key: TeamKey::new(SYSTEM, format!("T{idx}")),
+            key: TeamKey::new(source.system_name(), format!("T{idx}")),
             name,
             agency: Some(self.out.agencies[agency].key.clone()),
             parent: parent.map(|p| self.out.teams[p].key.clone()),
-            source: self.source.clone(),
+            source,
         });
+        self.team_agency.push(agency);
         idx
     }
 
@@ -739,32 +1027,24 @@ impl Generator {
         let n_schools = (persons / 300).clamp(2, 700);
         let n_practices = (persons / 2_500).clamp(2, 250);
 
-        let csc = self.agency(
-            "Wexmoor County Council Children's Social Care".into(),
-            AgencyKind::ChildrensSocialCare,
-            None,
-            None,
-        );
+        let csc = self.council_agency("Wexmoor County Council Children's Social Care".into());
         self.csc_agency = csc;
-        let family_help = self.agency(
-            "Wexmoor Family Help".into(),
-            AgencyKind::EarlyHelp,
-            None,
-            None,
-        );
         let community = self.agency(
+            "nhs-wexmoor-community",
             "Wexmoor Community Health NHS Trust".into(),
             AgencyKind::Health,
             Some("ZX1".into()),
             None,
         );
         let hospitals = self.agency(
+            "nhs-wexmoor-hospitals",
             "Wexmoor Hospitals NHS Foundation Trust".into(),
             AgencyKind::Health,
             Some("ZX2".into()),
             None,
         );
         let police = self.agency(
+            "police-wexmoor",
             "Wexmoor Constabulary".into(),
             AgencyKind::Police,
             None,
@@ -772,12 +1052,14 @@ impl Generator {
         );
         let housing = [
             self.agency(
+                "housing-wexmoor",
                 "Wexmoor County Council Housing Service".into(),
                 AgencyKind::Housing,
                 None,
                 None,
             ),
             self.agency(
+                "housing-moorland-homes",
                 "Moorland Homes Housing Association".into(),
                 AgencyKind::Housing,
                 None,
@@ -785,12 +1067,14 @@ impl Generator {
             ),
         ];
         let yjs = self.agency(
+            "yjs-wexmoor",
             "Wexmoor Youth Justice Service".into(),
             AgencyKind::YouthJustice,
             None,
             None,
         );
         let probation = self.agency(
+            "probation-wexmoor",
             "Probation Service, Wexmoor Delivery Unit".into(),
             AgencyKind::Probation,
             None,
@@ -798,18 +1082,21 @@ impl Generator {
         );
         let voluntary = [
             self.agency(
+                "vol-harbour-family-trust",
                 "Harbour Family Trust".into(),
                 AgencyKind::Voluntary,
                 None,
                 None,
             ),
             self.agency(
+                "vol-lighthouse",
                 "Lighthouse Domestic Abuse Service".into(),
                 AgencyKind::Voluntary,
                 None,
                 None,
             ),
             self.agency(
+                "vol-open-door",
                 "Open Door Young Carers".into(),
                 AgencyKind::Voluntary,
                 None,
@@ -819,6 +1106,9 @@ impl Generator {
 
         // Teams. Children's social care: a service team with locality teams inside it.
         let service = self.team("Children's Social Care".into(), csc, None);
+        // Family help (early help) is the council's own service, recorded in its case
+        // system.
+        let family_help = self.team("Family Help Service".into(), csc, None);
         let mut sw_teams = Vec::new();
         let mut eh_teams = Vec::new();
         let mut hv_teams = Vec::new();
@@ -830,7 +1120,7 @@ impl Generator {
                 csc,
                 Some(service),
             ));
-            eh_teams.push(self.team(format!("Family Help {loc}"), family_help, None));
+            eh_teams.push(self.team(format!("Family Help {loc}"), csc, Some(family_help)));
             hv_teams.push(self.team(format!("Health Visiting {loc}"), community, None));
             police_teams.push(self.team(format!("Neighbourhood Policing {loc}"), police, None));
         }
@@ -861,6 +1151,7 @@ impl Generator {
                 "Medical Centre",
             ]);
             practices.push(self.agency(
+                &format!("gp-z9{i:04}"),
                 format!("{place} {kind}"),
                 AgencyKind::Health,
                 Some(format!("Z9{i:04}")),
@@ -883,6 +1174,7 @@ impl Generator {
                 ])
             };
             let agency = self.agency(
+                &format!("school-{}", 990_000 + i),
                 format!("{place} {kind}"),
                 AgencyKind::Education,
                 None,
@@ -916,7 +1208,7 @@ impl Generator {
                     Kind::Iro => (csc, Some(iro_team)),
                     Kind::PersonalAdviser => (csc, Some(leaving_care)),
                     Kind::FamilySupport => (csc, Some(fsw_team)),
-                    Kind::EarlyHelp => (family_help, Some(eh_teams[i % eh_teams.len()])),
+                    Kind::EarlyHelp => (csc, Some(eh_teams[i % eh_teams.len()])),
                     Kind::HealthVisitor => (community, Some(hv_teams[i % hv_teams.len()])),
                     Kind::SchoolNurse => (community, Some(school_nursing)),
                     Kind::Gp => (practices[i % practices.len()], None),
@@ -1000,6 +1292,25 @@ impl Generator {
             (start, None)
         };
         self.active.push((start, end));
+        self.worker_place.push((agency, team));
+        let source = self.agency_source[agency].clone();
+        let council = agency == self.csc_agency;
+        // The council's staff are known by their case-system ids; partners use their own.
+        let id = if council {
+            format!("W{idx}")
+        } else {
+            let prefix = match self.out.agencies[agency].kind {
+                AgencyKind::Health => "N",
+                AgencyKind::Education => "S",
+                AgencyKind::Police => "P",
+                AgencyKind::Housing => "H",
+                AgencyKind::YouthJustice => "Y",
+                AgencyKind::Probation => "R",
+                AgencyKind::Voluntary => "V",
+                _ => "X",
+            };
+            format!("{prefix}{idx:06}")
+        };
         let domain = match self.out.agencies[agency].kind {
             AgencyKind::ChildrensSocialCare | AgencyKind::Housing => "wexmoor.example",
             AgencyKind::Health => "nhs.example",
@@ -1007,12 +1318,12 @@ impl Generator {
             _ => "partners.example",
         };
         self.out.professionals.push(Professional {
-            key: ProfessionalKey::new(SYSTEM, format!("W{idx}")),
+            key: ProfessionalKey::new(source.system_name(), id),
             name: Some(format!("{given} {family}")),
             job_title: Some(title.to_owned()),
-            staff_id: Some(format!("E{:06}", 100_000 + idx)),
-            registration_number: kind
-                .registered()
+            // Staff numbers and registrations are what the council's case system holds.
+            staff_id: council.then(|| format!("E{:06}", 100_000 + idx)),
+            registration_number: (council && kind.registered())
                 .then(|| format!("SW{:06}", 10_000 + (idx * 7_919) % 990_000)),
             agency: Some(self.out.agencies[agency].key.clone()),
             team: team.map(|t| self.out.teams[t].key.clone()),
@@ -1026,7 +1337,7 @@ impl Generator {
                 start: Some(start),
                 end,
             },
-            source: self.source.clone(),
+            source,
         });
         idx
     }
@@ -1138,16 +1449,39 @@ impl Generator {
         });
     }
 
+    /// A mother -> child link as `ssd_mother` holds it (a mother who is herself a child).
+    fn mother(&mut self, mother: u32, child: u32) {
+        self.mothers += 1;
+        self.out.relationships.push(Relationship {
+            key: RelationshipKey::new(SYSTEM, format!("{}/{}", schema::MOTHER.name, self.mothers)),
+            from: self.out.persons[mother as usize].key.clone(),
+            to: self.out.persons[child as usize].key.clone(),
+            kind: RelationshipKind::Parent,
+            parental_responsibility: true,
+            period: Period::always(),
+            source: self.source.clone(),
+        });
+    }
+
+    /// Adds an episode keyed `<table>/<n>` as the SSD importer keys it, and returns its
+    /// index.
     fn episode(
         &mut self,
         person: u32,
         start: NaiveDate,
         end: Option<NaiveDate>,
         detail: EpisodeDetail,
-    ) {
+    ) -> usize {
         let idx = self.out.episodes.len();
+        let table = match detail.kind() {
+            EpisodeKind::EarlyHelp => schema::EARLY_HELP_EPISODES,
+            EpisodeKind::ChildInNeed => schema::CIN_EPISODES,
+            EpisodeKind::Section47 => schema::S47_ENQUIRY,
+            EpisodeKind::ChildProtectionPlan => schema::CP_PLANS,
+            EpisodeKind::LookedAfter => schema::CLA_EPISODES,
+        };
         self.out.episodes.push(Episode {
-            key: EpisodeKey::new(SYSTEM, format!("E{idx}")),
+            key: EpisodeKey::new(SYSTEM, format!("{}/{}", table.name, 500_000 + idx)),
             person: self.out.persons[person as usize].key.clone(),
             period: Period {
                 start: Some(start),
@@ -1156,6 +1490,7 @@ impl Generator {
             detail,
             source: self.source.clone(),
         });
+        idx
     }
 
     /// Adds an involvement and returns its index.
@@ -1187,6 +1522,10 @@ impl Generator {
         )
     }
 
+    /// Adds an involvement keyed in the namespace of the agency that records it (the
+    /// council's case system, or the partner's feed id), held in the worker's team when
+    /// no team is given (the SSD and the partner feed both record the team on the row),
+    /// and returns its index.
     #[allow(clippy::too_many_arguments)]
     fn push_involvement(
         &mut self,
@@ -1199,8 +1538,21 @@ impl Generator {
         sensitivity: Sensitivity,
     ) -> usize {
         let idx = self.out.involvements.len();
+        let team = team.or_else(|| worker.and_then(|w| self.worker_place[w as usize].1));
+        let agency = match (worker, team) {
+            (_, Some(t)) => self.team_agency[t],
+            (Some(w), None) => self.worker_place[w as usize].0,
+            (None, None) => self.csc_agency,
+        };
+        let source = self.agency_source[agency].clone();
+        let id = if agency == self.csc_agency {
+            format!("I{idx}")
+        } else {
+            self.agency_records[agency] += 1;
+            format!("R{:07}", self.agency_records[agency])
+        };
         self.out.involvements.push(Involvement {
-            key: InvolvementKey::new(SYSTEM, format!("I{idx}")),
+            key: InvolvementKey::new(source.system_name(), id),
             person: self.out.persons[person as usize].key.clone(),
             professional: worker.map(|w| self.out.professionals[w as usize].key.clone()),
             team: team.map(|t| self.out.teams[t].key.clone()),
@@ -1208,7 +1560,7 @@ impl Generator {
             period,
             end_reason,
             sensitivity,
-            source: self.source.clone(),
+            source,
         });
         idx
     }
@@ -1258,9 +1610,10 @@ impl Generator {
             && self.rng.random_bool(0.06);
         let household_idx = self.out.households.len();
         let household = HouseholdKey::new(SYSTEM, format!("F{household_idx}"));
+        // `ssd_family` records no name for a family group.
         self.out.households.push(Household {
             key: household.clone(),
-            name: Some(format!("{family_name} family")),
+            name: None,
             source: self.source.clone(),
         });
         for (n, &age) in ages.iter().enumerate() {
@@ -1303,6 +1656,7 @@ impl Generator {
                 person: p,
                 birth,
                 unborn,
+                female: !unborn && female,
             });
         }
         let oldest = ages.first().copied().unwrap_or(0);
@@ -1339,6 +1693,21 @@ impl Generator {
             grown.push(p);
         }
 
+        // Now and then the oldest girl, herself a child, is the baby's mother.
+        let young_mother = match (kids.first(), kids.last(), ages.first(), ages.last()) {
+            (Some(m), Some(b), Some(&age_m), Some(&age_b))
+                if kids.len() >= 2
+                    && m.female
+                    && age_m >= 15
+                    && age_b == 0
+                    && !b.unborn
+                    && self.rng.random_bool(0.6) =>
+            {
+                Some((m.person, b.person))
+            }
+            _ => None,
+        };
+
         // Household and relationships.
         for &p in kids.iter().map(|k| &k.person).chain(&grown) {
             let person = self.out.persons[p as usize].key.clone();
@@ -1351,6 +1720,9 @@ impl Generator {
         for (n, &a) in grown.iter().enumerate() {
             for k in &kids {
                 let (kind, pr) = match n {
+                    _ if young_mother.is_some_and(|(_, baby)| baby == k.person) => {
+                        (RelationshipKind::Grandparent, false)
+                    }
                     0 => (RelationshipKind::Parent, true),
                     1 if self.rng.random_bool(0.7) => (RelationshipKind::Parent, true),
                     1 => (RelationshipKind::StepParent, false),
@@ -1369,8 +1741,14 @@ impl Generator {
                 Period::always(),
             );
         }
+        if let Some((mother, baby)) = young_mother {
+            self.mother(mother, baby);
+        }
         for i in 0..kids.len() {
             for j in i + 1..kids.len() {
+                if young_mother == Some((kids[i].person, kids[j].person)) {
+                    continue;
+                }
                 let kind = if self.rng.random_bool(0.75) {
                     RelationshipKind::Sibling
                 } else {
@@ -1542,7 +1920,27 @@ impl Generator {
             match status {
                 Status::EarlyHelpOpen | Status::EarlyHelpClosed => {
                     let reason = Some(self.pick(EARLY_HELP_REASONS).to_owned());
-                    self.episode(c, case_start, case_end, EpisodeDetail::EarlyHelp { reason });
+                    // The episode's worker leads it; the SSD records the worker on the
+                    // episode's row, and the importer keys the involvement as the episode.
+                    let worker = eh_worker.expect("early help has a worker");
+                    let start = case_start
+                        .max(self.active[worker as usize].0)
+                        .min(case_end.unwrap_or(today));
+                    let e = self.episode(c, start, case_end, EpisodeDetail::EarlyHelp { reason });
+                    let end_reason =
+                        case_end.map(|_| EndReason::Source("Early help closed".into()));
+                    let idx = self.push_involvement(
+                        c,
+                        Some(worker),
+                        None,
+                        Role::new("EARLY_HELP", RoleCategory::LeadPractitioner),
+                        self.out.episodes[e].period,
+                        end_reason,
+                        Sensitivity::Standard,
+                    );
+                    let inv = &mut self.out.involvements[idx];
+                    inv.key = InvolvementKey(self.out.episodes[e].key.0.clone());
+                    inv.team = None;
                 }
                 Status::CinOpen
                 | Status::CinClosed
@@ -1556,7 +1954,7 @@ impl Generator {
                     self.episode(c, case_start, case_end, detail);
                     if on_plan || (status == Status::CinOpen && self.rng.random_bool(0.3)) {
                         let outcome = if on_plan {
-                            "Initial child protection conference"
+                            "nfa=N"
                         } else {
                             self.pick(S47_OUTCOMES)
                         };
@@ -1660,10 +2058,6 @@ impl Generator {
             }
             if on_plan && self.rng.random_bool(0.5) {
                 self.involve(c, iro, Kind::Iro, cp_start, None, None);
-            }
-            if let Some(w) = eh_worker {
-                let reason = case_end.map(|_| EndReason::Source("Early help closed".into()));
-                self.involve(c, w, Kind::EarlyHelp, case_start, case_end, reason);
             }
 
             // Universal services.
@@ -2177,8 +2571,8 @@ mod tests {
                 RoleCategory::AllocatedSocialWorker
                 | RoleCategory::IndependentReviewingOfficer
                 | RoleCategory::PersonalAdviser
-                | RoleCategory::FamilySupportWorker => AgencyKind::ChildrensSocialCare,
-                RoleCategory::LeadPractitioner => AgencyKind::EarlyHelp,
+                | RoleCategory::FamilySupportWorker
+                | RoleCategory::LeadPractitioner => AgencyKind::ChildrensSocialCare,
                 RoleCategory::HealthVisitor | RoleCategory::SchoolNurse | RoleCategory::Gp => {
                     AgencyKind::Health
                 }
@@ -2192,5 +2586,82 @@ mod tests {
             };
             assert_eq!(agency_of[w], expected, "{}", i.key);
         }
+    }
+
+    /// The council's records are keyed in its case system, as the SSD importer keys
+    /// them; each partner's records in the partner's feed id, as the feed importer does.
+    #[test]
+    fn records_are_keyed_as_their_sources_key_them() {
+        let c = generate_sizes(SMALL, 6);
+        let council = council_agency_key(SYSTEM);
+        assert_eq!(c.agencies[0].key, council);
+        for a in &c.agencies[1..] {
+            assert_eq!(a.key, AgencyKey::new(a.key.system(), "agency"), "{}", a.key);
+            assert_ne!(a.key.system(), SYSTEM);
+        }
+        let system_of: BTreeMap<&AgencyKey, &str> = c
+            .agencies
+            .iter()
+            .map(|a| (&a.key, a.key.system()))
+            .collect();
+        for t in &c.teams {
+            assert_eq!(system_of[t.agency.as_ref().unwrap()], t.key.system());
+            assert!(t.parent.is_none() || t.key.system() == SYSTEM);
+        }
+        let pro_system: BTreeMap<&ProfessionalKey, &str> = c
+            .professionals
+            .iter()
+            .map(|p| (&p.key, system_of[p.agency.as_ref().unwrap()]))
+            .collect();
+        for p in &c.professionals {
+            assert_eq!(pro_system[&p.key], p.key.system());
+        }
+        let mut partner = 0;
+        for i in &c.involvements {
+            let system = match (&i.professional, &i.team) {
+                (Some(p), _) => pro_system[p],
+                (None, Some(t)) => t.system(),
+                (None, None) => unreachable!("every involvement has a participant"),
+            };
+            assert_eq!(i.key.system(), system, "{}", i.key);
+            assert_eq!(i.source.system_name(), system);
+            if system == SYSTEM {
+                assert_eq!(i.sensitivity, Sensitivity::Standard);
+                if !i.key.id().starts_with("ssd_early_help_episodes/") {
+                    assert!(
+                        crate::ssd::RoleMap::default()
+                            .category(&i.role.code)
+                            .is_some_and(|c| c == i.role.category)
+                            || i.role.category == RoleCategory::Other,
+                        "{}",
+                        i.role.code
+                    );
+                }
+            } else {
+                partner += 1;
+            }
+        }
+        assert!(partner > c.involvements.len() / 3);
+        let tables = [
+            "ssd_cin_episodes/",
+            "ssd_s47_enquiry/",
+            "ssd_cp_plans/",
+            "ssd_cla_episodes/",
+            "ssd_early_help_episodes/",
+        ];
+        for e in &c.episodes {
+            assert_eq!(e.key.system(), SYSTEM);
+            assert!(
+                tables.iter().any(|t| e.key.id().starts_with(t)),
+                "{}",
+                e.key
+            );
+        }
+        assert!(
+            c.relationships
+                .iter()
+                .any(|r| r.key.id().starts_with("ssd_mother/")),
+            "some mothers are children themselves"
+        );
     }
 }
