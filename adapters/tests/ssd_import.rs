@@ -301,6 +301,25 @@ fn lcs_family_of_four_has_the_teams_worked_out_by_hand() {
         .collect();
     assert_eq!(gaps, [("B".to_owned(), GapKind::NoHealthProfessional)]);
 
+    // A professional's department names their team when one team has that name.
+    let team_of = |id: &str| {
+        net.professional(&ProfessionalKey::new("la", id))
+            .unwrap()
+            .team
+            .as_ref()
+            .map(|t| t.id().to_owned())
+    };
+    assert_eq!(team_of("5001"), Some("301".to_owned()));
+    assert_eq!(team_of("5004"), Some("302".to_owned()));
+    assert_eq!(team_of("5002"), None, "no team is called Safeguarding");
+    // Safeguarding, Duty and Early Help name no team: one warning each.
+    let unmatched = report
+        .problems
+        .iter()
+        .filter(|p| p.column.as_deref() == Some("prof_professional_department"))
+        .count();
+    assert_eq!(unmatched, 3);
+
     // Provenance points at the row.
     let inv = net
         .involvement(&InvolvementKey::new("la", "900003"))

@@ -661,6 +661,26 @@ impl<'n> Exporter<'n> {
         Ok(())
     }
 
+    /// True when the importer finds this team again from its name in
+    /// `prof_professional_department`: a team of this system whose name is carried and,
+    /// outside Mosaic, unique among the system's teams (Mosaic keys teams by name).
+    fn team_read_back(&self, key: &TeamKey) -> bool {
+        let Some(team) = self.net.team(key) else {
+            return false;
+        };
+        if key.system() != self.sys || !carries(&team.name) {
+            return false;
+        }
+        if self.opts.flavour == Flavour::Mosaic {
+            return key.id() == format!("name/{}", team.name);
+        }
+        self.net
+            .teams()
+            .filter(|t| t.key.system() == self.sys && t.name == team.name)
+            .count()
+            == 1
+    }
+
     fn professionals<W: Write>(&mut self, out: &mut Sink<W>) -> io::Result<()> {
         for p in self.net.professionals() {
             if p.key.system() != self.sys {
@@ -670,7 +690,8 @@ impl<'n> Exporter<'n> {
             if p.agency.as_ref() != Some(&self.council) {
                 self.note(NOTE_AGENCY);
             }
-            if p.team.is_some()
+            let team_carried = p.team.as_ref().is_none_or(|t| self.team_read_back(t));
+            if !team_carried
                 || p.email.is_some()
                 || p.phone.is_some()
                 || p.active != Period::always()
@@ -689,7 +710,7 @@ impl<'n> Exporter<'n> {
                 "prof_professional_job_title",
                 self.text(p.job_title.as_deref()),
             );
-            // Informative only: the importer does not read it back.
+            // The importer reads the team back by this name (see `team_read_back`).
             if let Some(team) = p.team.as_ref().and_then(|t| self.net.team(t)) {
                 row.set("prof_professional_department", team.name.clone());
             }

@@ -519,12 +519,24 @@ impl<'o> Importer<'o> {
     fn professionals<R: Read>(&mut self, reader: &mut TableReader<R>) -> Result<(), TableError> {
         let c = Cols { table: reader };
         let id = c.req("prof_professional_id")?;
-        let (staff, name, reg, title) = (
+        let (staff, name, reg, title, department) = (
             c.get("prof_staff_id"),
             c.get("prof_professional_name"),
             c.get("prof_social_worker_registration_no"),
             c.get("prof_professional_job_title"),
+            c.get("prof_professional_department"),
         );
+        // The department is free text: it names the professional's team when exactly one
+        // team in ssd_department has that name (Mosaic: the team of that name).
+        let mut teams_by_name: HashMap<String, Option<TeamKey>> = HashMap::new();
+        for team in self.net.teams().filter(|t| t.key.system() == self.sys) {
+            teams_by_name
+                .entry(team.name.clone())
+                .and_modify(|k| *k = None)
+                .or_insert_with(|| Some(team.key.clone()));
+        }
+        let mut unmatched: HashMap<String, u64> = HashMap::new();
+        let file = reader.file().to_owned();
         self.rows(reader, |me, row, source| {
             let pid = Self::id(row, Some(id))?.ok_or_else(|| {
                 row.problem_at(id, ProblemKind::MissingValue, "professional id is empty")
@@ -535,10 +547,41 @@ impl<'o> Importer<'o> {
             p.registration_number = row.text(reg)?.map(str::to_owned);
             p.job_title = row.text(title)?.map(str::to_owned);
             p.agency = Some(council_agency_key(me.sys));
+            if let Some(text) = row.text(department)? {
+                p.team = if me.opts.flavour == Flavour::Mosaic {
+                    me.team_ref(row, department)?
+                } else {
+                    match teams_by_name.get(text) {
+                        Some(Some(key)) => Some(key.clone()),
+                        _ => {
+                            *unmatched.entry(text.to_owned()).or_default() += 1;
+                            None
+                        }
+                    }
+                };
+            }
             me.net
                 .add_professional(p)
                 .map_err(|e| Self::refused(row, e))
-        })
+        })?;
+        let mut unmatched: Vec<_> = unmatched.into_iter().collect();
+        unmatched.sort();
+        for (department, rows) in unmatched {
+            let why = if teams_by_name.contains_key(&department) {
+                "more than one team in ssd_department has this name"
+            } else {
+                "no team in ssd_department has this name"
+            };
+            self.report.push(Problem {
+                file: file.clone(),
+                line: None,
+                column: Some("prof_professional_department".into()),
+                kind: ProblemKind::UnknownReference,
+                severity: Severity::Warning,
+                message: format!("{rows} professional(s) loaded without a team: {why}"),
+            });
+        }
+        Ok(())
     }
 
     fn persons<R: Read>(
