@@ -48,11 +48,28 @@ impl ExternalKey {
     /// Builds a key from a system name and an id.
     pub fn new(system: impl AsRef<str>, id: impl AsRef<str>) -> Self {
         let (system, id) = (system.as_ref(), id.as_ref());
-        let mut text = String::with_capacity(system.len() + 1 + id.len());
-        text.extend(system.chars().map(|c| if c == ':' { '_' } else { c }));
-        text.push(':');
-        text.push_str(id);
-        Self(text.into())
+        let len = system.len() + 1 + id.len();
+        // Importers make millions of keys: compose short ones on the stack so that the
+        // shared text is the only allocation.
+        let mut stack = [0u8; 128];
+        let mut heap = Vec::new();
+        let buf: &mut [u8] = if len <= stack.len() {
+            &mut stack[..len]
+        } else {
+            heap.resize(len, 0);
+            &mut heap
+        };
+        buf[..system.len()].copy_from_slice(system.as_bytes());
+        // ':' is ASCII, so replacing it byte for byte keeps the text valid UTF-8.
+        for b in &mut buf[..system.len()] {
+            if *b == b':' {
+                *b = b'_';
+            }
+        }
+        buf[system.len()] = b':';
+        buf[system.len() + 1..].copy_from_slice(id.as_bytes());
+        let text = std::str::from_utf8(buf).unwrap_or_default();
+        Self(Arc::from(text))
     }
 
     /// The source system's name.

@@ -8,6 +8,7 @@
 //! README). Lookups go through key indexes; arena indices never leave this crate.
 
 use std::hash::{BuildHasher, Hash};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use hashbrown::HashTable;
@@ -295,7 +296,7 @@ pub struct Network {
     pub(crate) agencies: Vec<Agency>,
     pub(crate) teams: Vec<TeamSlot>,
     pub(crate) involvements: Vec<InvolvementRow>,
-    pub(crate) role_codes: Interner<String>,
+    pub(crate) role_codes: Interner<Arc<str>>,
     pub(crate) end_reasons: Interner<EndReason>,
     pub(crate) relationships: Vec<RelationshipSlot>,
     pub(crate) households: Vec<HouseholdSlot>,
@@ -364,6 +365,27 @@ impl Network {
             involvement_index: RowIndex::with_capacity(capacity.involvements),
             ..Self::default()
         }
+    }
+
+    /// Makes room for `additional` more records of each kind, so that loading a large
+    /// extract does not re-allocate and re-hash as it goes.
+    pub fn reserve(&mut self, additional: Capacity) {
+        let keys = &self.person_keys;
+        self.person_index
+            .table
+            .reserve(additional.persons, |&i| RowIndex::hash(&keys[i as usize].0));
+        self.person_keys.reserve(additional.persons);
+        self.persons.reserve(additional.persons);
+        self.adjacency.reserve(additional.persons);
+        self.professionals.reserve(additional.professionals);
+        self.professional_index.reserve(additional.professionals);
+        let rows = &self.involvements;
+        self.involvement_index
+            .table
+            .reserve(additional.involvements, |&i| {
+                RowIndex::hash(&rows[i as usize].key.0)
+            });
+        self.involvements.reserve(additional.involvements);
     }
 
     // ----- adding records -------------------------------------------------------------

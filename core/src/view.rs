@@ -1,6 +1,7 @@
 //! Views of records the network stores in compact form.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
@@ -95,7 +96,10 @@ impl<'n> InvolvementRef<'n> {
             person: self.person().key.clone(),
             professional: self.professional().map(|p| p.key.clone()),
             team: self.team().map(|t| t.key.clone()),
-            role: Role::new(self.role_code(), self.role()),
+            role: Role::new(
+                Arc::clone(self.net.role_codes.get(self.row.role_code)),
+                self.role(),
+            ),
             period: self.period(),
             end_reason: self.end_reason().cloned(),
             sensitivity: self.sensitivity(),

@@ -1,16 +1,19 @@
 //! Reading an SSD extract (a folder of `ssd_*.csv` files) into a network.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Borrow;
+use std::hash::{Hash, Hasher};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use patchwork_core::{
-    Activity, ActivityKey, ActivityKind, Agency, AgencyKey, AgencyKind, CategoryOfAbuse, EndReason,
-    Episode, EpisodeDetail, EpisodeKey, Household, HouseholdKey, Involvement, InvolvementKey,
-    Network, NhsNumber, Origin, OtherIdentifier, Period, Person, PersonKey, PersonKind,
-    Professional, ProfessionalKey, Relationship, RelationshipKey, RelationshipKind, Role,
-    RoleCategory, Sensitivity, Sex, Source, Team, TeamKey, Upn,
+    Activity, ActivityKey, ActivityKind, Agency, AgencyKey, AgencyKind, Capacity, CategoryOfAbuse,
+    EndReason, Episode, EpisodeDetail, EpisodeKey, ExternalKey, Household, HouseholdKey,
+    Involvement, InvolvementKey, Network, NhsNumber, Origin, OtherIdentifier, Period, Person,
+    PersonKey, PersonKind, Professional, ProfessionalKey, Relationship, RelationshipKey,
+    RelationshipKind, Role, RoleCategory, Sensitivity, Sex, Source, Team, TeamKey, Upn,
 };
 
 use super::roles::RoleMap;
@@ -122,7 +125,7 @@ pub fn import_dir(dir: &Path, options: &SsdOptions) -> Result<SsdImport, SsdErro
 /// Reads SSD tables from in-memory CSV texts keyed by table name (`ssd_person`...), for
 /// tests and for callers that fetch tables themselves.
 pub fn import_tables(
-    tables: &HashMap<String, Vec<u8>>,
+    tables: &std::collections::HashMap<String, Vec<u8>>,
     options: &SsdOptions,
 ) -> Result<SsdImport, SsdError> {
     if !tables.contains_key(schema::PERSON.name) {
@@ -163,11 +166,18 @@ struct Importer<'o> {
     net: Network,
     report: ImportReport,
     /// Referral id -> person id, for Mosaic involvements that name only the referral.
-    referral_person: HashMap<String, String>,
+    referral_person: HashMap<String, PersonKey>,
     /// Unknown role codes and how many rows used each.
     unknown_roles: HashMap<String, (u64, String, u64)>,
     /// Team names seen in Mosaic involvements, made into teams on first use.
     team_by_name: HashMap<String, TeamKey>,
+    /// Persons, professionals and teams loaded so far, found by id without allocating a
+    /// key: records that refer to them share their key.
+    known_persons: KnownKeys,
+    known_professionals: KnownKeys,
+    known_teams: KnownKeys,
+    /// Role codes seen so far, shared between rows, with their category.
+    role_codes: HashMap<String, (Arc<str>, Option<RoleCategory>)>,
 }
 
 /// Columns looked up once per table.
@@ -191,9 +201,13 @@ impl<'o> Importer<'o> {
             sys: &opts.system,
             net: Network::new(),
             report: ImportReport::default(),
-            referral_person: HashMap::new(),
-            unknown_roles: HashMap::new(),
-            team_by_name: HashMap::new(),
+            referral_person: HashMap::default(),
+            unknown_roles: HashMap::default(),
+            team_by_name: HashMap::default(),
+            known_persons: KnownKeys::default(),
+            known_professionals: KnownKeys::default(),
+            known_teams: KnownKeys::default(),
+            role_codes: HashMap::default(),
         }
     }
 
@@ -359,11 +373,11 @@ impl<'o> Importer<'o> {
     }
 
     fn person_key(&self, id: &str) -> PersonKey {
-        PersonKey::new(self.sys, id)
+        PersonKey(self.known_persons.get(self.sys, id))
     }
 
     fn professional_key(&self, id: &str) -> ProfessionalKey {
-        ProfessionalKey::new(self.sys, id)
+        ProfessionalKey(self.known_professionals.get(self.sys, id))
     }
 
     /// A team reference: an id (LCS, Eclipse) or, for Mosaic, a team name, made into a
@@ -391,7 +405,7 @@ impl<'o> Importer<'o> {
             self.team_by_name.insert(text.to_owned(), key.clone());
             return Ok(Some(key));
         }
-        Ok(Some(TeamKey::new(self.sys, text)))
+        Ok(Some(TeamKey(self.known_teams.get(self.sys, text))))
     }
 
     /// Turns a network refusal into a located problem.
@@ -470,8 +484,10 @@ impl<'o> Importer<'o> {
                     }
                 };
                 if ready {
-                    if let Err(err) = self.net.add_team(team) {
-                        self.quarantine_staged(&file, line, err);
+                    let key = team.key.0.clone();
+                    match self.net.add_team(team) {
+                        Ok(()) => self.known_teams.insert(key),
+                        Err(err) => self.quarantine_staged(&file, line, err),
                     }
                 } else {
                     still.push((team, parent, line));
@@ -528,14 +544,14 @@ impl<'o> Importer<'o> {
         );
         // The department is free text: it names the professional's team when exactly one
         // team in ssd_department has that name (Mosaic: the team of that name).
-        let mut teams_by_name: HashMap<String, Option<TeamKey>> = HashMap::new();
+        let mut teams_by_name: HashMap<String, Option<TeamKey>> = HashMap::default();
         for team in self.net.teams().filter(|t| t.key.system() == self.sys) {
             teams_by_name
                 .entry(team.name.clone())
                 .and_modify(|k| *k = None)
                 .or_insert_with(|| Some(team.key.clone()));
         }
-        let mut unmatched: HashMap<String, u64> = HashMap::new();
+        let mut unmatched: HashMap<String, u64> = HashMap::default();
         let file = reader.file().to_owned();
         self.rows(reader, |me, row, source| {
             let pid = Self::id(row, Some(id))?.ok_or_else(|| {
@@ -560,9 +576,12 @@ impl<'o> Importer<'o> {
                     }
                 };
             }
+            let key = p.key.0.clone();
             me.net
                 .add_professional(p)
-                .map_err(|e| Self::refused(row, e))
+                .map_err(|e| Self::refused(row, e))?;
+            me.known_professionals.insert(key);
+            Ok(())
         })?;
         let mut unmatched: Vec<_> = unmatched.into_iter().collect();
         unmatched.sort();
@@ -738,7 +757,7 @@ impl<'o> Importer<'o> {
         let mut empty = StagedPersons::default();
         let staged = staged.unwrap_or(&mut empty);
         // The current address is the open one with the latest start.
-        let mut best: HashMap<usize, Option<NaiveDate>> = HashMap::new();
+        let mut best: HashMap<usize, Option<NaiveDate>> = HashMap::default();
         self.rows(reader, |_, row, _| {
             let pid = row.required(person)?;
             let slot = *staged.index.get(pid).ok_or_else(|| {
@@ -763,9 +782,15 @@ impl<'o> Importer<'o> {
 
     fn add_persons(&mut self, staged: Option<StagedPersons>) {
         let Some(staged) = staged else { return };
+        self.net.reserve(Capacity {
+            persons: staged.persons.len(),
+            ..Capacity::default()
+        });
         for (person, line) in staged.persons {
-            if let Err(err) = self.net.add_person(person) {
-                self.quarantine_staged(&staged.file, line, err);
+            let key = person.key.0.clone();
+            match self.net.add_person(person) {
+                Ok(()) => self.known_persons.insert(key),
+                Err(err) => self.quarantine_staged(&staged.file, line, err),
             }
         }
     }
@@ -935,7 +960,8 @@ impl<'o> Importer<'o> {
                 team,
             )?;
             me.episode(&at, &schema::CIN_EPISODES, rid, period, detail)?;
-            me.referral_person.insert(rid.to_owned(), pid.to_owned());
+            let child = me.person_key(pid);
+            me.referral_person.insert(rid.to_owned(), child);
             me.add_activity(row, activity)
         })
     }
@@ -1208,8 +1234,8 @@ impl<'o> Importer<'o> {
         let file = reader.file().to_owned();
         self.rows(reader, |me, row, source| {
             let iid = row.required(id)?;
-            let pid: String = match row.text(person)? {
-                Some(p) => p.to_owned(),
+            let child: PersonKey = match row.text(person)? {
+                Some(p) => me.person_key(p),
                 None => {
                     // Mosaic: the child comes from the referral the involvement belongs to.
                     let rid = row.text(referral)?.ok_or_else(|| {
@@ -1227,11 +1253,17 @@ impl<'o> Importer<'o> {
                     })?
                 }
             };
-            let code = row.required(role)?;
-            let category = match me.opts.roles.category(code) {
+            let code_text = row.required(role)?;
+            if !me.role_codes.contains_key(code_text) {
+                let mapped = me.opts.roles.category(code_text);
+                me.role_codes
+                    .insert(code_text.to_owned(), (Arc::from(code_text), mapped));
+            }
+            let (code, mapped) = me.role_codes[code_text].clone();
+            let category = match mapped {
                 Some(c) => c,
                 None => {
-                    let entry = me.unknown_roles.entry(code.to_owned()).or_insert((
+                    let entry = me.unknown_roles.entry(code_text.to_owned()).or_insert((
                         0,
                         file.clone(),
                         row.line(),
@@ -1242,7 +1274,7 @@ impl<'o> Importer<'o> {
             };
             let involvement = Involvement {
                 key: InvolvementKey::new(me.sys, iid),
-                person: me.person_key(&pid),
+                person: child,
                 professional: Self::id(row, worker)?.map(|w| me.professional_key(w)),
                 team: me.team_ref(row, team)?,
                 role: Role::new(code, category),
@@ -1344,4 +1376,57 @@ pub(crate) fn parse_category(text: &str) -> Option<CategoryOfAbuse> {
             _ => None,
         }
     })
+}
+
+/// Keys already loaded in this import, found by their id (every key of an import has the
+/// same system) without building a new key.
+#[derive(Default)]
+struct KnownKeys(std::collections::HashSet<ById, rustc_hash::FxBuildHasher>);
+
+impl KnownKeys {
+    fn insert(&mut self, key: ExternalKey) {
+        let id_start = key.as_str().len() - key.id().len();
+        self.0.insert(ById { key, id_start });
+    }
+
+    /// The loaded key with this id, shared; or a new key (which the network will then
+    /// report as unknown).
+    fn get(&self, system: &str, id: &str) -> ExternalKey {
+        self.0
+            .get(id)
+            .map_or_else(|| ExternalKey::new(system, id), |k| k.key.clone())
+    }
+}
+
+/// An [`ExternalKey`] hashed and compared by its id alone.
+struct ById {
+    key: ExternalKey,
+    /// Where the id starts in the key's text.
+    id_start: usize,
+}
+
+impl ById {
+    fn id(&self) -> &str {
+        &self.key.as_str()[self.id_start..]
+    }
+}
+
+impl Hash for ById {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id().hash(state);
+    }
+}
+
+impl PartialEq for ById {
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl Eq for ById {}
+
+impl Borrow<str> for ById {
+    fn borrow(&self) -> &str {
+        self.id()
+    }
 }

@@ -1,6 +1,7 @@
 //! Involvements: time-bounded links from a professional (or a team) to a person.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -98,14 +99,15 @@ impl fmt::Display for RoleCategory {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Role {
     /// The source's own role code (LCS `CW`, `IRO`, `16PLUS`; a Mosaic description...).
-    pub code: String,
+    /// Shared: an importer reading millions of rows with a handful of codes clones one.
+    pub code: Arc<str>,
     /// The normalised category.
     pub category: RoleCategory,
 }
 
 impl Role {
     /// A role from a source code and its category.
-    pub fn new(code: impl Into<String>, category: RoleCategory) -> Self {
+    pub fn new(code: impl Into<Arc<str>>, category: RoleCategory) -> Self {
         Self {
             code: code.into(),
             category,
