@@ -85,14 +85,15 @@
 
 use std::io::{self, Read, Write};
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use patchwork_core::{
-    Agency, AgencyKey, AgencyKind, EndReason, ExternalKey, IdentityLink, Involvement,
-    InvolvementKey, InvolvementRef, MatchedOn, Network, NhsNumber, Origin, Period, Person,
-    PersonKey, Professional, ProfessionalKey, Role, RoleCategory, Sensitivity, Source, Team,
-    TeamKey, Upn,
+    Agency, AgencyKey, AgencyKind, EndReason, IdentityLink, Involvement, InvolvementKey,
+    InvolvementRef, MatchedOn, Network, NhsNumber, Origin, Period, Person, PersonKey, Professional,
+    ProfessionalKey, Role, RoleCategory, Sensitivity, Source, Team, TeamKey, Upn,
 };
+use rustc_hash::FxHashMap;
 
 use crate::report::{ImportReport, Problem, ProblemKind, Severity};
 use crate::ssd::RoleMap;
@@ -243,7 +244,7 @@ struct FeedColumns {
 /// One row, checked and matched, waiting for the whole file to be read.
 struct Staged {
     line: u64,
-    agency: Agency,
+    agency: Option<Agency>,
     team: Option<Team>,
     professional: Option<Professional>,
     involvement: Involvement,
@@ -293,13 +294,14 @@ fn import_table<R: Read>(
     }
     let origin = Origin::new("agency-feed", Some(file.clone()));
     let mut staged: Vec<Staged> = Vec::new();
+    let mut seen = Seen::default();
     let (mut rows, mut quarantined) = (0u64, 0u64);
     while let Some(row) = table.next_row()? {
         rows += 1;
         let source = Source::at(&origin, row.line());
         match row
             .check_width()
-            .and_then(|()| stage(net, &row, &c, options, &source, &mut report))
+            .and_then(|()| stage(net, &row, &c, options, &source, &mut report, &mut seen))
         {
             Ok(s) => staged.push(s),
             Err(problem) => {
@@ -311,13 +313,14 @@ fn import_table<R: Read>(
     // The whole file has been read: only now does anything enter the network.
     let mut loaded = 0u64;
     for s in staged {
-        match apply(net, s.agency, s.team, s.professional, s.involvement, s.link) {
+        let line = s.line;
+        match apply(net, s) {
             Ok(()) => loaded += 1,
             Err(err) => {
                 quarantined += 1;
                 report.push(Problem {
                     file: file.clone(),
-                    line: Some(s.line),
+                    line: Some(line),
                     column: None,
                     kind: if matches!(err, patchwork_core::Error::DuplicateKey { .. }) {
                         ProblemKind::DuplicateId
@@ -339,39 +342,38 @@ fn import_table<R: Read>(
     Ok(report)
 }
 
-/// Adds what a staged row needs. The agency, team and professional are added on first
-/// sight and later rows' details are not compared (the first row describing them wins).
-fn apply(
-    net: &mut Network,
-    agency: Agency,
-    team: Option<Team>,
-    professional: Option<Professional>,
-    involvement: Involvement,
-    link: IdentityLink,
-) -> Result<(), patchwork_core::Error> {
-    if net.involvement(&involvement.key).is_some() {
-        return Err(patchwork_core::Error::DuplicateKey {
-            kind: patchwork_core::EntityKind::Involvement,
-            key: involvement.key.to_string(),
-        });
-    }
-    if net.agency(&agency.key).is_none() {
+/// Adds what a staged row brings. An agency, team or professional is described by the
+/// first row that names it (later rows' details are not compared), and is added even if
+/// that row's involvement is then refused, because later rows rely on it.
+fn apply(net: &mut Network, staged: Staged) -> Result<(), patchwork_core::Error> {
+    if let Some(agency) = staged.agency {
         net.add_agency(agency)?;
     }
-    if let Some(team) = team
-        && net.team(&team.key).is_none()
-    {
+    if let Some(team) = staged.team {
         net.add_team(team)?;
     }
-    if let Some(p) = professional
-        && net.professional(&p.key).is_none()
-    {
+    if let Some(p) = staged.professional {
         net.add_professional(p)?;
     }
-    net.add_involvement(involvement)?;
-    net.add_identity_link(link)
+    net.add_involvement(staged.involvement)?;
+    net.add_identity_link(staged.link)
 }
 
+/// The agencies, teams and professionals a feed has named so far (in the network already
+/// or staged earlier in the file), so that each is built once, not once per row.
+#[derive(Default)]
+struct Seen {
+    agencies: FxHashMap<String, SeenAgency>,
+    role_codes: FxHashMap<String, Arc<str>>,
+}
+
+struct SeenAgency {
+    key: AgencyKey,
+    teams: FxHashMap<String, TeamKey>,
+    professionals: FxHashMap<String, ProfessionalKey>,
+}
+
+#[allow(clippy::too_many_arguments)]
 fn stage(
     net: &Network,
     row: &Row<'_>,
@@ -379,7 +381,10 @@ fn stage(
     options: &FeedOptions,
     source: &Source,
     report: &mut ImportReport,
+    seen: &mut Seen,
 ) -> Result<Staged, Problem> {
+    // Everything that can refuse the row comes first; `seen` changes only once the row
+    // is accepted, so a refused row cannot leave a half-known team behind.
     let record_id = row.required(c.record)?;
     let agency_id = row.required(c.agency)?;
     let (person, matched_on) = match_person(net, row, c, options, report)?;
@@ -393,39 +398,9 @@ fn stage(
             )
         })?,
     };
-    let agency_key = AgencyKey::new(agency_id, "agency");
-    let agency = Agency {
-        key: agency_key.clone(),
-        name: row.text(c.agency_name)?.unwrap_or(agency_id).to_owned(),
-        kind,
-        ods_code: row.text(c.ods)?.map(str::to_owned),
-        school_urn: row.text(c.urn)?.map(str::to_owned),
-        source: source.clone(),
-    };
-    let team = match row.text(c.team)? {
-        None => None,
-        Some(id) => Some(Team {
-            key: TeamKey::new(agency_id, id),
-            name: row.text(c.team_name)?.unwrap_or(id).to_owned(),
-            agency: Some(agency_key.clone()),
-            parent: None,
-            source: source.clone(),
-        }),
-    };
-    let professional = match row.text(c.professional)? {
-        None => None,
-        Some(id) => {
-            let mut p = Professional::new(ProfessionalKey::new(agency_id, id), source.clone());
-            p.name = row.text(c.professional_name)?.map(str::to_owned);
-            p.job_title = row.text(c.job_title)?.map(str::to_owned);
-            p.email = row.text(c.email)?.map(str::to_owned);
-            p.phone = row.text(c.phone)?.map(str::to_owned);
-            p.agency = Some(agency_key.clone());
-            p.team = team.as_ref().map(|t| t.key.clone());
-            Some(p)
-        }
-    };
-    if professional.is_none() && team.is_none() {
+    let team_id = row.text(c.team)?;
+    let professional_id = row.text(c.professional)?;
+    if professional_id.is_none() && team_id.is_none() {
         return Err(row.problem(
             ProblemKind::MissingValue,
             "neither professional_id nor team_id is given",
@@ -472,28 +447,105 @@ fn stage(
             e.to_string(),
         )
     })?;
+    let end_reason = row.text(c.end_reason)?.map(EndReason::parse);
+    let (agency_name, ods, urn) = (row.text(c.agency_name)?, row.text(c.ods)?, row.text(c.urn)?);
+    let team_name = row.text(c.team_name)?;
+    let (professional_name, job_title, email, phone) = (
+        row.text(c.professional_name)?,
+        row.text(c.job_title)?,
+        row.text(c.email)?,
+        row.text(c.phone)?,
+    );
+
+    // The row is accepted: resolve (and on first sight, build) agency, team, professional.
+    let mut new_agency = None;
+    if !seen.agencies.contains_key(agency_id) {
+        let key = AgencyKey::new(agency_id, "agency");
+        if net.agency(&key).is_none() {
+            new_agency = Some(Agency {
+                key: key.clone(),
+                name: agency_name.unwrap_or(agency_id).to_owned(),
+                kind,
+                ods_code: ods.map(str::to_owned),
+                school_urn: urn.map(str::to_owned),
+                source: source.clone(),
+            });
+        }
+        seen.agencies.insert(
+            agency_id.to_owned(),
+            SeenAgency {
+                key,
+                teams: FxHashMap::default(),
+                professionals: FxHashMap::default(),
+            },
+        );
+    }
+    let known = seen.agencies.get_mut(agency_id).expect("inserted above");
+    let mut new_team = None;
+    let team = team_id.map(|id| {
+        known.teams.get(id).cloned().unwrap_or_else(|| {
+            let key = TeamKey::new(agency_id, id);
+            if net.team(&key).is_none() {
+                new_team = Some(Team {
+                    key: key.clone(),
+                    name: team_name.unwrap_or(id).to_owned(),
+                    agency: Some(known.key.clone()),
+                    parent: None,
+                    source: source.clone(),
+                });
+            }
+            known.teams.insert(id.to_owned(), key.clone());
+            key
+        })
+    });
+    let mut new_professional = None;
+    let professional = professional_id.map(|id| {
+        known.professionals.get(id).cloned().unwrap_or_else(|| {
+            let key = ProfessionalKey::new(agency_id, id);
+            if net.professional(&key).is_none() {
+                let mut p = Professional::new(key.clone(), source.clone());
+                p.name = professional_name.map(str::to_owned);
+                p.job_title = job_title.map(str::to_owned);
+                p.email = email.map(str::to_owned);
+                p.phone = phone.map(str::to_owned);
+                p.agency = Some(known.key.clone());
+                p.team = team.clone();
+                new_professional = Some(p);
+            }
+            known.professionals.insert(id.to_owned(), key.clone());
+            key
+        })
+    });
+    let code = match seen.role_codes.get(code) {
+        Some(shared) => Arc::clone(shared),
+        None => {
+            let shared: Arc<str> = Arc::from(code);
+            seen.role_codes.insert(code.to_owned(), Arc::clone(&shared));
+            shared
+        }
+    };
     let involvement = Involvement {
         key: InvolvementKey::new(agency_id, record_id),
         person: person.clone(),
-        professional: professional.as_ref().map(|p| p.key.clone()),
-        team: team.as_ref().map(|t| t.key.clone()),
+        professional,
+        team,
         role: Role::new(code, category),
         period,
-        end_reason: row.text(c.end_reason)?.map(EndReason::parse),
+        end_reason,
         sensitivity,
         source: source.clone(),
     };
     let link = IdentityLink {
         person,
-        record: ExternalKey::new(agency_id, record_id),
+        record: involvement.key.0.clone(),
         matched_on,
         source: source.clone(),
     };
     Ok(Staged {
         line: row.line(),
-        agency,
-        team,
-        professional,
+        agency: new_agency,
+        team: new_team,
+        professional: new_professional,
         involvement,
         link,
     })
