@@ -89,7 +89,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use patchwork_core::{
-    Agency, AgencyKey, AgencyKind, EndReason, IdentityLink, Involvement, InvolvementKey,
+    Agency, AgencyKey, AgencyKind, Capacity, EndReason, IdentityLink, Involvement, InvolvementKey,
     InvolvementRef, MatchedOn, Network, NhsNumber, Origin, Period, Person, PersonKey, Professional,
     ProfessionalKey, Role, RoleCategory, Sensitivity, Source, Team, TeamKey, Upn,
 };
@@ -158,6 +158,13 @@ pub fn import_feed(
     options: &FeedOptions,
 ) -> Result<ImportReport, TableError> {
     let table = TableReader::open(path, options.limits)?;
+    // Room for the rows the file can hold (a feed row is rarely under 100 bytes), so that
+    // the network does not re-hash as it grows.
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    net.reserve(Capacity {
+        involvements: usize::try_from(size / 100).unwrap_or(0),
+        ..Capacity::default()
+    });
     import_table(net, table, options)
 }
 
