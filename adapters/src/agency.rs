@@ -17,6 +17,7 @@
 //! | `team_id`, `team_name` | | the team inside the agency |
 //! | `professional_id` | one of this or `team_id` | the agency's id for the professional |
 //! | `professional_name`, `job_title`, `email`, `phone` | | the professional's details |
+//! | `professional_end_date` | | the day the professional left the agency (they are then shown as a gap wherever still involved) |
 //! | `role_code` | yes | the role as the agency names it (`HV`, `DSL`, `GP`...) |
 //! | `role_category` | | one of Patchwork's role categories (`health_visitor`...); when empty, `role_code` is mapped through the council's [`RoleMap`] |
 //! | `child_nhs_number` | | the child's NHS number |
@@ -114,6 +115,7 @@ pub const COLUMNS: &[&str] = &[
     "job_title",
     "email",
     "phone",
+    "professional_end_date",
     "role_code",
     "role_category",
     "child_nhs_number",
@@ -237,6 +239,7 @@ struct FeedColumns {
     job_title: Option<Column>,
     email: Option<Column>,
     phone: Option<Column>,
+    professional_end: Option<Column>,
     role_code: Column,
     role_category: Option<Column>,
     nhs: Option<Column>,
@@ -277,6 +280,7 @@ fn import_table<R: Read>(
         job_title: table.column("job_title"),
         email: table.column("email"),
         phone: table.column("phone"),
+        professional_end: table.column("professional_end_date"),
         role_code: table.require("role_code")?,
         role_category: table.column("role_category"),
         nhs: table.column("child_nhs_number"),
@@ -463,6 +467,7 @@ fn stage(
         row.text(c.email)?,
         row.text(c.phone)?,
     );
+    let professional_end = row.date(c.professional_end)?;
 
     // The row is accepted: resolve (and on first sight, build) agency, team, professional.
     let mut new_agency = None;
@@ -515,6 +520,10 @@ fn stage(
                 p.job_title = job_title.map(str::to_owned);
                 p.email = email.map(str::to_owned);
                 p.phone = phone.map(str::to_owned);
+                p.active = Period {
+                    start: None,
+                    end: professional_end,
+                };
                 p.agency = Some(known.key.clone());
                 p.team = team.clone();
                 new_professional = Some(p);
@@ -730,7 +739,7 @@ pub fn write_feed_involvements<'n, W: Write>(
         let person = inv.person();
         let la_id = (person.key.system() == la_system).then(|| person.key.id());
         let period = inv.period();
-        let fields: [&str; 25] = [
+        let fields: [&str; 26] = [
             inv.key().id(),
             agency_id,
             &a.name,
@@ -752,6 +761,7 @@ pub fn write_feed_involvements<'n, W: Write>(
             professional
                 .and_then(|p| p.phone.as_deref())
                 .unwrap_or_default(),
+            &date(professional.and_then(|p| p.active.end)),
             inv.role_code(),
             inv.role().as_str(),
             &person.nhs_number.map(|n| n.to_string()).unwrap_or_default(),
