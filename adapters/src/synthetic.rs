@@ -65,8 +65,10 @@
 //! person table, so they stay in memory with their relationships and involvements (the
 //! queries need them); family groups in `ssd_family` list the children alone. The formats
 //! also drop looked-after legal status and placement, relationships other than young
-//! mothers, and when a professional left, so that [`GapKind::ProfessionalHasLeft`]
-//! does not survive a round trip; see [`write_council`].
+//! mothers, and when a council professional left (`ssd_professionals` has no leaving
+//! date; the partner feed's `professional_end_date` does carry it), so that
+//! [`GapKind::ProfessionalHasLeft`] survives a round trip for partner professionals only;
+//! see [`write_council`].
 //!
 //! [`GapKind::ProfessionalHasLeft`]: patchwork_core::GapKind::ProfessionalHasLeft
 //!
@@ -408,9 +410,11 @@ impl WriteError {
 /// `ssd_person`, so they, their relationships and their involvements stay in memory
 /// (see [`SyntheticCouncil::extract_network`]). Nor do the formats carry household
 /// names (none are generated), relationships other than mothers, looked-after legal
-/// status and placement, professionals' teams, emails, phones and periods in post
-/// (council) or staff ids and periods in post (partners): a professional who has left
-/// reads back as still in post. [`WriteSummary::ssd`] counts what the SSD layout lost.
+/// status and placement, council professionals' emails, phones and periods in post, or
+/// partner professionals' staff ids and start dates: a council professional who has
+/// left reads back as still in post (a partner professional's `professional_end_date`
+/// travels). A council professional's team travels as their department's name when no
+/// other team has that name. [`WriteSummary::ssd`] counts what the SSD layout lost.
 ///
 /// The same council always gives the same bytes. Nothing is printed.
 ///
