@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 mod common;
-use common::{lcs_tables, rewrite};
+use common::{eclipse_tables, lcs_tables, mosaic_tables, rewrite};
 
 use chrono::NaiveDate;
 use patchwork_adapters::report::{ProblemKind, Severity};
@@ -299,25 +299,7 @@ fn lcs_family_of_four_has_the_teams_worked_out_by_hand() {
 
 #[test]
 fn mosaic_layout_finds_children_through_referrals_and_teams_by_name() {
-    let mut t = lcs_tables();
-    t.remove("ssd_family");
-    rewrite(
-        &mut t,
-        "ssd_professionals",
-        &["prof_professional_name"],
-        |_, v| v,
-    );
-    rewrite(
-        &mut t,
-        "ssd_involvements",
-        &["invo_person_id", "local_extra"],
-        |col, v| match (col, v.as_str()) {
-            ("invo_professional_team", "301") => "Locality Two".into(),
-            ("invo_professional_team", "302") => "Leaving Care Team".into(),
-            ("invo_professional_role_id", "CW") => "Allocated Worker".into(),
-            _ => v,
-        },
-    );
+    let t = mosaic_tables();
     let SsdImport {
         network: net,
         report,
@@ -355,14 +337,7 @@ fn mosaic_layout_finds_children_through_referrals_and_teams_by_name() {
 
 #[test]
 fn eclipse_layout_with_empty_professional_attributes() {
-    let mut t = lcs_tables();
-    rewrite(&mut t, "ssd_professionals", &[], |col, v| {
-        if col == "prof_professional_id" {
-            v
-        } else {
-            String::new()
-        }
-    });
+    let t = eclipse_tables();
     let SsdImport { network: net, .. } = load(&t, Flavour::Eclipse);
     let w = net
         .professional(&ProfessionalKey::new("la", "5001"))

@@ -29,7 +29,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 
 mod common;
-use common::{lcs_tables, rewrite};
+use common::{eclipse_tables, lcs_tables, mosaic_tables};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -350,25 +350,7 @@ fn exported_tables_have_the_schema_columns_lf_and_iso_dates() {
 #[test]
 fn mosaic_and_eclipse_layouts_round_trip() {
     // Mosaic, as in ssd_import.rs: no family, no person id on involvements, team names.
-    let mut t = lcs_tables();
-    t.remove("ssd_family");
-    rewrite(
-        &mut t,
-        "ssd_professionals",
-        &["prof_professional_name"],
-        |_, v| v,
-    );
-    rewrite(
-        &mut t,
-        "ssd_involvements",
-        &["invo_person_id", "local_extra"],
-        |col, v| match (col, v.as_str()) {
-            ("invo_professional_team", "301") => "Locality Two".into(),
-            ("invo_professional_team", "302") => "Leaving Care Team".into(),
-            ("invo_professional_role_id", "CW") => "Allocated Worker".into(),
-            _ => v,
-        },
-    );
+    let t = mosaic_tables();
     let mosaic = options(Flavour::Mosaic);
     let first = import_tables(&t, &mosaic).unwrap();
     assert!(
@@ -386,14 +368,7 @@ fn mosaic_and_eclipse_layouts_round_trip() {
     assert!(!depts.contains("name/"), "{depts}");
 
     // Eclipse: professionals with empty attributes.
-    let mut t = lcs_tables();
-    rewrite(&mut t, "ssd_professionals", &[], |col, v| {
-        if col == "prof_professional_id" {
-            v
-        } else {
-            String::new()
-        }
-    });
+    let t = eclipse_tables();
     let eclipse = options(Flavour::Eclipse);
     let first = import_tables(&t, &eclipse).unwrap();
     let (summary, _) = round_trip(&first.network, &eclipse);

@@ -131,3 +131,41 @@ pub fn rewrite(
     }
     tables.insert(name.to_owned(), out.into_bytes());
 }
+
+/// The family as Mosaic writes it: no `ssd_family`, no professional names, involvements
+/// without `invo_person_id`, team names where LCS has team ids, role descriptions.
+pub fn mosaic_tables() -> HashMap<String, Vec<u8>> {
+    let mut t = lcs_tables();
+    t.remove("ssd_family");
+    rewrite(
+        &mut t,
+        "ssd_professionals",
+        &["prof_professional_name"],
+        |_, v| v,
+    );
+    rewrite(
+        &mut t,
+        "ssd_involvements",
+        &["invo_person_id", "local_extra"],
+        |col, v| match (col, v.as_str()) {
+            ("invo_professional_team", "301") => "Locality Two".into(),
+            ("invo_professional_team", "302") => "Leaving Care Team".into(),
+            ("invo_professional_role_id", "CW") => "Allocated Worker".into(),
+            _ => v,
+        },
+    );
+    t
+}
+
+/// The family as Eclipse writes it: professionals with every attribute but the id empty.
+pub fn eclipse_tables() -> HashMap<String, Vec<u8>> {
+    let mut t = lcs_tables();
+    rewrite(&mut t, "ssd_professionals", &[], |col, v| {
+        if col == "prof_professional_id" {
+            v
+        } else {
+            String::new()
+        }
+    });
+    t
+}
