@@ -77,86 +77,30 @@ fn same_records<K: Ord + Debug, T: PartialEq + Debug>(
 /// The first difference between two networks, field by field, or `Ok` when they are
 /// equal in every respect the SSD layout carries (see the module documentation).
 fn first_difference(old: &Network, new: &Network, dates: &[NaiveDate]) -> Result<(), String> {
-    let persons = |n: &Network| -> Vec<_> {
-        n.persons()
-            .map(|p| {
-                let mut p = p.clone();
-                p.source = unsourced();
-                (p.key.clone(), p)
-            })
-            .collect()
-    };
-    same_records("person", persons(old), persons(new))?;
-    let professionals = |n: &Network| -> Vec<_> {
-        n.professionals()
-            .map(|p| {
-                let mut p = p.clone();
-                p.source = unsourced();
-                (p.key.clone(), p)
-            })
-            .collect()
-    };
-    same_records("professional", professionals(old), professionals(new))?;
-    let agencies = |n: &Network| -> Vec<_> {
-        n.agencies()
-            .map(|a| {
-                let mut a = a.clone();
-                a.source = unsourced();
-                (a.key.clone(), a)
-            })
-            .collect()
-    };
-    same_records("agency", agencies(old), agencies(new))?;
-    let teams = |n: &Network| -> Vec<_> {
-        n.teams()
-            .map(|t| {
-                let mut t = t.clone();
-                t.source = unsourced();
-                (t.key.clone(), t)
-            })
-            .collect()
-    };
-    same_records("team", teams(old), teams(new))?;
-    let involvements = |n: &Network| -> Vec<_> {
-        n.involvements()
-            .map(|i| {
-                let mut i = i.to_record();
-                i.source = unsourced();
-                (i.key.clone(), i)
-            })
-            .collect()
-    };
-    same_records("involvement", involvements(old), involvements(new))?;
-    let episodes = |n: &Network| -> Vec<_> {
-        n.episodes()
-            .map(|e| {
-                let mut e = e.clone();
-                e.source = unsourced();
-                (e.key.clone(), e)
-            })
-            .collect()
-    };
-    same_records("episode", episodes(old), episodes(new))?;
-    let activities = |n: &Network| -> Vec<_> {
-        n.activities()
-            .map(|a| {
-                let mut a = a.clone();
-                a.source = unsourced();
-                (a.key.clone(), a)
-            })
-            .collect()
-    };
-    same_records("activity", activities(old), activities(new))?;
-    let relationships = |n: &Network| -> Vec<_> {
-        n.relationships()
-            .map(|r| {
-                let mut r = r.clone();
-                r.source = unsourced();
-                (r.key.clone(), r)
-            })
-            .collect()
-    };
-    same_records("relationship", relationships(old), relationships(new))?;
+    // Records of one kind from both networks, by key, with provenance blanked.
+    macro_rules! compare {
+        ($what:literal, $records:ident, $owned:expr) => {{
+            let keyed = |n: &Network| -> Vec<_> {
+                n.$records()
+                    .map(|r| {
+                        let mut r = $owned(r);
+                        r.source = unsourced();
+                        (r.key.clone(), r)
+                    })
+                    .collect()
+            };
+            same_records($what, keyed(old), keyed(new))?;
+        }};
+    }
+    compare!("person", persons, Clone::clone);
+    compare!("professional", professionals, Clone::clone);
+    compare!("agency", agencies, Clone::clone);
+    compare!("team", teams, Clone::clone);
+    compare!("involvement", involvements, |i: InvolvementRef<'_>| i
+        .to_record());
+    compare!("episode", episodes, Clone::clone);
+    compare!("activity", activities, Clone::clone);
+    compare!("relationship", relationships, Clone::clone);
     let households = |n: &Network| -> Vec<_> {
         n.households()
             .map(|h| {
@@ -1191,4 +1135,29 @@ proptest! {
 /// `[day, day + 1)`: the period of an activity recorded on one day.
 fn one_day(day: Option<NaiveDate>) -> Period {
     Period::new(day, day.and_then(|d| d.succ_opt())).unwrap()
+}
+
+#[test]
+fn the_comparison_notices_a_single_changed_field() {
+    let first = import_tables(&lcs_tables(), &options(Flavour::Lcs))
+        .unwrap()
+        .network;
+    assert!(first_difference(&first, &first.clone(), &[d(2025, 3, 1)]).is_ok());
+
+    let mut renamed = first.clone();
+    let mut worker = renamed
+        .professional(&ProfessionalKey::new("la", "5001"))
+        .unwrap()
+        .clone();
+    worker.name = Some("Alex Changed".into());
+    renamed.update_professional(worker).unwrap();
+    let err = first_difference(&first, &renamed, &[d(2025, 3, 1)]).unwrap_err();
+    assert!(err.starts_with("professional"), "{err}");
+
+    let mut ended = first.clone();
+    ended
+        .end_involvement(&InvolvementKey::new("la", "900002"), d(2025, 6, 1), None)
+        .unwrap();
+    let err = first_difference(&first, &ended, &[d(2025, 3, 1)]).unwrap_err();
+    assert!(err.starts_with("involvement"), "{err}");
 }
