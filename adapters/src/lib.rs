@@ -7,6 +7,8 @@
 //!   Eclipse: import (and the council's role-code mapping).
 //! * [`agency`]: the partner-agency feed, one CSV format for health, schools, police,
 //!   housing and others, matched to children by NHS number, UPN or council id.
+//! * [`store`]: the embedded SQLite store a nightly job saves the whole network to, and
+//!   loads it from.
 //! * [`report`]: the import report: every problem with file, line and column.
 //! * [`table`]: the CSV reader underneath, with size limits against hostile files.
 //! * [`synthetic`]: a deterministic generator of a fictional council's network (agencies,
@@ -29,5 +31,6 @@
 pub mod agency;
 pub mod report;
 pub mod ssd;
+pub mod store;
 pub mod synthetic;
 pub mod table;
