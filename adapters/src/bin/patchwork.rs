@@ -2,6 +2,10 @@
 //!
 //! ```text
 //! patchwork generate --tier S --seed 2025 --out ./patchwork-sample
+//! patchwork team     --store network.sqlite --child C1 [--as-of 2025-06-01] [--json]
+//! patchwork gaps     --store network.sqlite [--as-of 2025-06-01] [--json]
+//! patchwork caseload --store network.sqlite --professional W1 [--as-of 2025-06-01] [--json]
+//! patchwork export   --store network.sqlite --format ssd|json --out PATH
 //! ```
 //!
 //! Subcommands:
@@ -9,16 +13,37 @@
 //! * `generate`: writes a synthetic council's files (`DIR/ssd/*.csv`, the council's
 //!   Standard Safeguarding Dataset extract, and `DIR/agency/*.csv`, one partner-agency
 //!   feed per agency). The same tier and seed always give the same bytes.
+//! * `team`, `gaps`, `caseload`: read-only queries of a store written by
+//!   [`Store::save`](patchwork_adapters::store::Store::save): the team around a child, every
+//!   gap in the network, a professional's caseload. Each answers for `--as-of DATE`
+//!   (`YYYY-MM-DD`), by default today's local date. Human-readable tables by default;
+//!   `--json` prints a JSON array instead (dates as `YYYY-MM-DD` or `null`).
+//! * `export`: writes the stored network as the SSD CSV folder (`--format ssd`, the LCS
+//!   layout; what the layout cannot carry is counted on stderr) or as one pretty-printed
+//!   JSON document holding every record kind (`--format json`).
 //!
-//! Exit codes: 0 success; 2 a usage error (unknown flag, bad value); 1 any other failure,
-//! with a message naming the path concerned.
+//! Keys (`--child`, `--professional`) are written `system:id` (`lcs:C1`); a bare id
+//! (`C1`) is taken in the `lcs` system.
+//!
+//! Results go to stdout, messages to stderr. Exit codes: 0 success; 2 a usage error
+//! (unknown flag, bad value, missing argument); 1 any other failure (a store that cannot
+//! be opened, a child or professional not in the store, a file that cannot be written),
+//! with a message naming the file concerned.
 
-use std::path::PathBuf;
+#[path = "patchwork/export.rs"]
+mod export;
+#[path = "patchwork/read.rs"]
+mod read;
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Args, Parser, Subcommand};
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use patchwork_adapters::store::Store;
 use patchwork_adapters::synthetic::{self, Tier};
+use patchwork_core::Network;
 
 /// The network of professional support around children: import, query and sample data.
 #[derive(Debug, Parser)]
@@ -34,6 +59,15 @@ struct Cli {
 enum Command {
     /// Write a synthetic council's files: DIR/ssd/*.csv and DIR/agency/*.csv.
     Generate(GenerateArgs),
+    /// The team around a child on a date, with the lead practitioner marked.
+    Team(TeamArgs),
+    /// Every gap in the network on a date (missing social worker, missing health
+    /// professional, a professional who has left, competing leads).
+    Gaps(GapsArgs),
+    /// The children a professional is actively involved with on a date.
+    Caseload(CaseloadArgs),
+    /// Write the stored network as an SSD CSV folder or one JSON document.
+    Export(ExportArgs),
 }
 
 /// Arguments of `patchwork generate`.
@@ -50,9 +84,110 @@ struct GenerateArgs {
     out: PathBuf,
 }
 
+/// The store and date every read-only query takes.
+#[derive(Debug, Args)]
+struct QueryArgs {
+    /// The store file (written by a nightly job); it is only read.
+    #[arg(long, value_name = "FILE")]
+    store: PathBuf,
+    /// The date to answer for, YYYY-MM-DD (default: today, local time).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    as_of: Option<NaiveDate>,
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+impl QueryArgs {
+    /// The `--as-of` date, or today's. The program may read the clock; the core never does.
+    fn as_of(&self) -> NaiveDate {
+        self.as_of.unwrap_or_else(today)
+    }
+}
+
+/// Arguments of `patchwork team`.
+#[derive(Debug, Args)]
+struct TeamArgs {
+    #[command(flatten)]
+    query: QueryArgs,
+    /// The child's key, `system:id`; a bare id is taken in the `lcs` system.
+    #[arg(long, value_name = "ID")]
+    child: String,
+}
+
+/// Arguments of `patchwork gaps`.
+#[derive(Debug, Args)]
+struct GapsArgs {
+    #[command(flatten)]
+    query: QueryArgs,
+}
+
+/// Arguments of `patchwork caseload`.
+#[derive(Debug, Args)]
+struct CaseloadArgs {
+    #[command(flatten)]
+    query: QueryArgs,
+    /// The professional's key, `system:id`; a bare id is taken in the `lcs` system.
+    #[arg(long, value_name = "ID")]
+    professional: String,
+}
+
+/// What `patchwork export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExportFormat {
+    /// The Standard Safeguarding Dataset CSV folder (LCS layout), one file per table.
+    Ssd,
+    /// One pretty-printed JSON document with every record kind.
+    Json,
+}
+
+/// Arguments of `patchwork export`.
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// The store file to read.
+    #[arg(long, value_name = "FILE")]
+    store: PathBuf,
+    /// The format: `ssd` (a folder of CSV files) or `json` (one file).
+    #[arg(long, value_enum)]
+    format: ExportFormat,
+    /// Where to write: a folder for `ssd` (created if missing), a file for `json`.
+    #[arg(long, value_name = "PATH")]
+    out: PathBuf,
+}
+
 fn parse_tier(text: &str) -> Result<Tier, String> {
     text.parse()
         .map_err(|e: synthetic::UnknownTier| e.to_string())
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|e| format!("{text:?} is not a date written YYYY-MM-DD: {e}"))
+}
+
+/// Today's date in the machine's local time zone (the date a council officer would give).
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// The system a bare key is taken in.
+const DEFAULT_SYSTEM: &str = "lcs";
+
+/// `system:id` as given, or a bare `id` in the [`DEFAULT_SYSTEM`], as `(system, id)`.
+fn split_key(text: &str) -> (&str, &str) {
+    text.split_once(':').unwrap_or((DEFAULT_SYSTEM, text))
+}
+
+/// Opens an existing store and loads its network. Never creates a file: a read-only
+/// command given a path that does not exist fails.
+fn load_store(command: &str, path: &Path) -> Result<Network, String> {
+    if !path.is_file() {
+        return Err(format!("{command}: {}: no such store file", path.display()));
+    }
+    let store = Store::open(path).map_err(|e| format!("{command}: cannot open the store: {e}"))?;
+    store
+        .load()
+        .map_err(|e| format!("{command}: cannot read the store: {e}"))
 }
 
 fn main() -> ExitCode {
@@ -60,6 +195,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Generate(args) => generate(&args),
+        Command::Team(args) => read::team(&args),
+        Command::Gaps(args) => read::gaps(&args),
+        Command::Caseload(args) => read::caseload(&args),
+        Command::Export(args) => export::export(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,127 @@
+//! `patchwork export`: the stored network as an SSD CSV folder or one JSON document.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use patchwork_adapters::ssd::{self, ExportOptions, Flavour};
+use patchwork_core::{
+    Activity, Agency, Episode, IdentityLink, Involvement, Network, Period, Person, PersonKey,
+    Professional, Relationship, Team,
+};
+use serde::Serialize;
+
+use super::{ExportArgs, ExportFormat, load_store};
+
+/// The document `--format json` writes: every record kind, each in the order the records
+/// were added to the network (household members by person key), records serialised as
+/// the core serialises them (keys as `system:id`, dates as `YYYY-MM-DD` or `null`).
+#[derive(Debug, Serialize)]
+struct Document<'n> {
+    /// Always `patchwork-network`.
+    format: &'static str,
+    /// The version of this layout.
+    version: u32,
+    agencies: Vec<&'n Agency>,
+    teams: Vec<&'n Team>,
+    professionals: Vec<&'n Professional>,
+    persons: Vec<&'n Person>,
+    households: Vec<HouseholdDoc<'n>>,
+    relationships: Vec<&'n Relationship>,
+    episodes: Vec<&'n Episode>,
+    activities: Vec<&'n Activity>,
+    involvements: Vec<Involvement>,
+    identity_links: Vec<&'n IdentityLink>,
+}
+
+/// A household with its members.
+#[derive(Debug, Serialize)]
+struct HouseholdDoc<'n> {
+    #[serde(flatten)]
+    household: &'n patchwork_core::Household,
+    members: Vec<MemberDoc<'n>>,
+}
+
+/// One household member and the period of membership.
+#[derive(Debug, Serialize)]
+struct MemberDoc<'n> {
+    person: &'n PersonKey,
+    period: Period,
+}
+
+/// `patchwork export`.
+pub(crate) fn export(args: &ExportArgs) -> Result<(), String> {
+    let net = load_store("export", &args.store)?;
+    match args.format {
+        ExportFormat::Ssd => export_ssd(&net, &args.out),
+        ExportFormat::Json => export_json(&net, &args.out),
+    }
+}
+
+/// Writes the SSD CSV folder (LCS layout) and reports what it could not carry on stderr.
+fn export_ssd(net: &Network, out: &Path) -> Result<(), String> {
+    let summary = ssd::export_dir(net, out, &ExportOptions::new(Flavour::Lcs))
+        .map_err(|e| format!("export: {e}"))?;
+    let rows: u64 = summary.rows.values().sum();
+    eprintln!(
+        "patchwork export: {} rows in {} tables -> {}; {} records of other systems skipped",
+        rows,
+        summary.rows.len(),
+        out.display(),
+        summary.other_systems
+    );
+    for (what, count) in &summary.not_carried {
+        eprintln!("patchwork export: not carried by the SSD layout: {what}: {count}");
+    }
+    Ok(())
+}
+
+/// Writes one pretty-printed JSON document (see [`Document`]).
+fn export_json(net: &Network, out: &Path) -> Result<(), String> {
+    let households = net
+        .households()
+        .map(|household| {
+            let members = net
+                .household_members(&household.key)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(person, period)| MemberDoc {
+                    person: &person.key,
+                    period,
+                })
+                .collect();
+            HouseholdDoc { household, members }
+        })
+        .collect();
+    let doc = Document {
+        format: "patchwork-network",
+        version: 1,
+        agencies: net.agencies().collect(),
+        teams: net.teams().collect(),
+        professionals: net.professionals().collect(),
+        persons: net.persons().collect(),
+        households,
+        relationships: net.relationships().collect(),
+        episodes: net.episodes().collect(),
+        activities: net.activities().collect(),
+        involvements: net.involvements().map(|i| i.to_record()).collect(),
+        identity_links: net.identity_links().collect(),
+    };
+    let failed =
+        |e: &dyn std::fmt::Display| format!("export: {}: cannot write: {e}", out.display());
+    let file = File::create(out).map_err(|e| failed(&e))?;
+    let mut writer = BufWriter::new(file);
+    serde_json::to_writer_pretty(&mut writer, &doc).map_err(|e| failed(&e))?;
+    writer
+        .write_all(b"\n")
+        .and_then(|()| writer.flush())
+        .map_err(|e| failed(&e))?;
+    eprintln!(
+        "patchwork export: {} persons, {} professionals, {} involvements -> {}",
+        doc.persons.len(),
+        doc.professionals.len(),
+        doc.involvements.len(),
+        out.display()
+    );
+    Ok(())
+}
