@@ -9,6 +9,8 @@
 //!   housing and others, matched to children by NHS number, UPN or council id.
 //! * [`store`]: the embedded SQLite store a nightly job saves the whole network to, and
 //!   loads it from.
+//! * [`nightly`]: the nightly import `patchwork import` runs: manifest and idempotency,
+//!   gates, end-dating what disappeared, change events, all saved in one transaction.
 //! * [`report`]: the import report: every problem with file, line and column.
 //! * [`table`]: the CSV reader underneath, with size limits against hostile files.
 //! * [`synthetic`]: a deterministic generator of a fictional council's network (agencies,
@@ -29,6 +31,7 @@
 #![warn(missing_docs)]
 
 pub mod agency;
+pub mod nightly;
 pub mod report;
 pub mod ssd;
 pub mod store;

@@ -6,6 +6,8 @@
 //! patchwork gaps     --store network.sqlite [--as-of 2025-06-01] [--json]
 //! patchwork caseload --store network.sqlite --professional W1 [--as-of 2025-06-01] [--json]
 //! patchwork export   --store network.sqlite --format ssd|json --out PATH
+//! patchwork import   --store network.sqlite [--ssd DIR] [--agency FILE]... [--as-of DATE]
+//!                    [--report FILE.json] [--quiet] [--verbose]
 //! ```
 //!
 //! Subcommands:
@@ -21,6 +23,16 @@
 //! * `export`: writes the stored network as the SSD CSV folder (`--format ssd`, the LCS
 //!   layout; what the layout cannot carry is counted on stderr) or as one pretty-printed
 //!   JSON document holding every record kind (`--format json`).
+//! * `import`: the nightly job ([`patchwork_adapters::nightly`]): reads the SSD folder and
+//!   the partner feeds, applies the gates (`--max-quarantined-percent`, default 1;
+//!   `--max-row-drop-percent`, default 20, of all rows or of any file that had 100 rows or
+//!   more), ends what disappeared as of `--as-of` (default
+//!   today), and saves the network with the import record and its change events in one
+//!   transaction. The same files twice change nothing. A short summary goes to stderr
+//!   (none with `--quiet`; every problem and change event with `--verbose`); `--report`
+//!   writes the whole report as JSON. Exit codes: 0 loaded or unchanged, 3 held or
+//!   rejected by a gate (the store is unchanged), 2 a usage error (including neither
+//!   `--ssd` nor `--agency`), 1 any other failure (the store is unchanged).
 //!
 //! Keys (`--child`, `--professional`) are written `system:id` (`lcs:C1`); a bare id
 //! (`C1`) is taken in the `lcs` system.
@@ -32,6 +44,8 @@
 
 #[path = "patchwork/export.rs"]
 mod export;
+#[path = "patchwork/import.rs"]
+mod import;
 #[path = "patchwork/read.rs"]
 mod read;
 
@@ -40,7 +54,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use patchwork_adapters::store::Store;
 use patchwork_adapters::synthetic::{self, Tier};
 use patchwork_core::Network;
@@ -68,6 +82,42 @@ enum Command {
     Caseload(CaseloadArgs),
     /// Write the stored network as an SSD CSV folder or one JSON document.
     Export(ExportArgs),
+    /// The nightly import: extracts into the store, gated, all or nothing.
+    Import(ImportArgs),
+}
+
+/// Arguments of `patchwork import`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("input").required(true).multiple(true).args(["ssd", "agency"])))]
+struct ImportArgs {
+    /// The store file (created if missing).
+    #[arg(long, value_name = "FILE")]
+    store: PathBuf,
+    /// The council's SSD extract: a folder of ssd_*.csv files (LCS layout).
+    #[arg(long, value_name = "DIR")]
+    ssd: Option<PathBuf>,
+    /// A partner-agency feed file; repeat for several (imported in the order given).
+    #[arg(long, value_name = "FILE")]
+    agency: Vec<PathBuf>,
+    /// The extract date, YYYY-MM-DD (default: today, local time).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    as_of: Option<NaiveDate>,
+    /// Write the full report (counts, timings, problems, change events) as JSON here.
+    #[arg(long, value_name = "FILE.json")]
+    report: Option<PathBuf>,
+    /// Hold the import when quarantined rows exceed this percentage of the rows read.
+    #[arg(long, value_name = "PERCENT", default_value_t = 1.0)]
+    max_quarantined_percent: f64,
+    /// Hold the import when the rows read fall by more than this percentage against the
+    /// last import (all files together, or any one file that had at least 100 rows).
+    #[arg(long, value_name = "PERCENT", default_value_t = 20.0)]
+    max_row_drop_percent: f64,
+    /// No summary on stderr (errors are still printed).
+    #[arg(long, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Every problem and change event on stderr.
+    #[arg(long)]
+    verbose: bool,
 }
 
 /// Arguments of `patchwork generate`.
@@ -194,14 +244,15 @@ fn main() -> ExitCode {
     // Usage errors exit with 2 (clap's default) before anything runs.
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Generate(args) => generate(&args),
-        Command::Team(args) => read::team(&args),
-        Command::Gaps(args) => read::gaps(&args),
-        Command::Caseload(args) => read::caseload(&args),
-        Command::Export(args) => export::export(&args),
+        Command::Import(args) => import::import(&args),
+        Command::Generate(args) => generate(&args).map(|()| ExitCode::SUCCESS),
+        Command::Team(args) => read::team(&args).map(|()| ExitCode::SUCCESS),
+        Command::Gaps(args) => read::gaps(&args).map(|()| ExitCode::SUCCESS),
+        Command::Caseload(args) => read::caseload(&args).map(|()| ExitCode::SUCCESS),
+        Command::Export(args) => export::export(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(message) => {
             eprintln!("patchwork: {message}");
             ExitCode::FAILURE

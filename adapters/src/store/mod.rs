@@ -73,13 +73,20 @@
 //!   (1-based, `NULL` when unknown).
 //! * The row order (`id`) is the order the records were added to the network.
 //!
+//! ## Import history
+//!
+//! Version 2 adds the import history of the nightly job (`imports`, `import_files`,
+//! `change_events`), written by [`save_import`](Store::save_import) in the same
+//! transaction as the network.
+//!
 //! ## What comes later
 //!
 //! [`save`](Store::save) replaces the whole stored network in one transaction. Incremental
-//! saving (only what changed since the last import), import history, the audit tables and
-//! backups come with the rest of the nightly job.
+//! saving (only what changed since the last import), the audit tables and backups come
+//! with the rest of the nightly job.
 
 mod codes;
+mod imports;
 mod load;
 mod save;
 mod schema;
@@ -90,6 +97,7 @@ use std::time::Duration;
 use patchwork_core::Network;
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 
+pub use imports::{ImportRecord, ImportSummary, ManifestEntry};
 pub use save::SaveSummary;
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 
@@ -258,6 +266,32 @@ impl Store {
     /// Saving is whole-network for now; incremental saving comes later.
     pub fn save(&mut self, net: &Network) -> Result<SaveSummary, StoreError> {
         save::save(&mut self.conn, &self.path, net)
+    }
+
+    /// Replaces the stored network with `net` and records the import that produced it
+    /// (its row counts, report, manifest and change events), all in one transaction: either
+    /// both the network and the record are there afterwards, or neither. Returns how many
+    /// rows each network table received and the new import's id.
+    pub fn save_import(
+        &mut self,
+        net: &Network,
+        import: &ImportRecord<'_>,
+    ) -> Result<(SaveSummary, i64), StoreError> {
+        let path = self.path.clone();
+        save::save_with(&mut self.conn, &self.path, net, |tx| {
+            imports::record(tx, &path, import)
+        })
+    }
+
+    /// The most recent import that loaded, with its manifest; `None` for a store that no
+    /// import has written.
+    pub fn last_import(&self) -> Result<Option<ImportSummary>, StoreError> {
+        imports::last(&self.conn, &self.path)
+    }
+
+    /// The change events an import recorded, as `(event name, JSON)` pairs in order.
+    pub fn import_events(&self, import_id: i64) -> Result<Vec<(String, String)>, StoreError> {
+        imports::events(&self.conn, &self.path, import_id)
     }
 
     /// Reads the stored network back (an empty network from a new store).

@@ -239,6 +239,17 @@ pub(super) fn save(
     path: &Path,
     net: &Network,
 ) -> Result<SaveSummary, StoreError> {
+    save_with(conn, path, net, |_| Ok(())).map(|(summary, ())| summary)
+}
+
+/// [`save`], then `extra` on the same transaction before it commits: what `extra` writes
+/// is committed together with the network, or not at all.
+pub(super) fn save_with<T>(
+    conn: &mut Connection,
+    path: &Path,
+    net: &Network,
+    extra: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<(SaveSummary, T), StoreError> {
     let mut origins = Origins::default();
     for s in net.agencies().map(|r| &r.source) {
         origins.note(s);
@@ -286,13 +297,14 @@ pub(super) fn save(
         };
         sqlite(path, &action, e)
     })?;
+    let extra = extra(&tx)?;
     tx.commit()
         .map_err(|e| sqlite(path, "committing the save", e))?;
     // Fold the write-ahead log back into the file and truncate it, so that a large save
     // does not leave a log the size of the store beside it. Readers still holding the old
     // snapshot can make this give up; the next save tries again.
     let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-    Ok(summary)
+    Ok((summary, extra))
 }
 
 fn write_all(

@@ -16,7 +16,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// The migrations, in order: entry `n` takes a store from version `n` to version `n + 1`.
 /// Never edit an entry once released; add a new one.
-pub(crate) const MIGRATIONS: &[&str] = &[V1];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Version 1: one table per record kind. Keys are the `system:id` text; dates are ISO
 /// `YYYY-MM-DD` text, `NULL` for unknown or open; periods are half-open, so `end_date` is
@@ -193,6 +193,48 @@ CREATE TABLE identity_links (
     origin_id INTEGER NOT NULL REFERENCES origins (id),
     source_row INTEGER
 ) STRICT;
+";
+
+/// Version 2: the import history of the nightly job. One `imports` row per import that
+/// loaded (held and unchanged imports leave the store untouched), its input files (the
+/// manifest), and the change events it produced. Written in the same transaction as the
+/// network it loaded.
+const V2: &str = "
+CREATE TABLE imports (
+    -- started_at: UTC, RFC 3339; as_of: the extract date (YYYY-MM-DD); outcome: loaded.
+    -- report_json: the import report (problems with file/line/column, never values).
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    as_of TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    rows_read INTEGER NOT NULL,
+    rows_loaded INTEGER NOT NULL,
+    rows_quarantined INTEGER NOT NULL,
+    report_json TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE import_files (
+    -- The manifest: every input file of an import, as named to it.
+    import_id INTEGER NOT NULL REFERENCES imports (id),
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    PRIMARY KEY (import_id, path)
+) STRICT;
+
+CREATE TABLE change_events (
+    -- event: the snake_case name of the change (involvement_ended...); json: the whole
+    -- event as JSON (keys as system:id).
+    import_id INTEGER NOT NULL REFERENCES imports (id),
+    seq INTEGER NOT NULL,
+    person_key TEXT,
+    event TEXT NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (import_id, seq)
+) STRICT;
+
+CREATE INDEX change_events_person ON change_events (person_key);
 ";
 
 /// Every table, children before parents: the order to empty them in.

@@ -1,0 +1,256 @@
+//! `patchwork import`: the nightly job.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use patchwork_adapters::nightly::{
+    Gates, HoldReason, ImportOutcome, ImportRequest, Timings, run_import,
+};
+use patchwork_adapters::report::ImportReport;
+use patchwork_adapters::store::{ManifestEntry, Store};
+use patchwork_core::ChangeEvent;
+use serde::Serialize;
+
+use super::{ImportArgs, today};
+
+/// Exit code of an import a gate held (or rejected): the store is unchanged.
+const EXIT_HELD: u8 = 3;
+
+/// The JSON report `--report` writes.
+#[derive(Debug, Serialize)]
+struct Report<'a> {
+    /// `loaded`, `unchanged` or `held`.
+    outcome: &'static str,
+    /// The store file.
+    store: String,
+    /// The extract date.
+    as_of: String,
+    /// The import's id in the store (`loaded`), or the earlier import whose files these
+    /// are (`unchanged`).
+    import_id: Option<i64>,
+    /// Why the import was held (empty otherwise).
+    reasons: &'a [HoldReason],
+    /// Warnings of an import that loaded.
+    warnings: &'a [String],
+    /// The gates applied.
+    gates: Gates,
+    counts: Counts,
+    /// Seconds per step, and in all.
+    timings: TimingsDoc,
+    /// The input files.
+    files: &'a [ManifestEntry],
+    /// Every problem found (file, line, column, kind, severity, message: never a value
+    /// from the files), counts by kind, row counts per file.
+    problems: Option<&'a ImportReport>,
+    /// The change events saved with the import.
+    events: &'a [ChangeEvent],
+}
+
+#[derive(Debug, Serialize)]
+struct Counts {
+    rows_read: u64,
+    rows_loaded: u64,
+    rows_quarantined: u64,
+    involvements_ended: u64,
+    change_events: u64,
+    change_events_by_kind: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Serialize)]
+struct TimingsDoc {
+    #[serde(flatten)]
+    steps: Timings,
+    total: f64,
+}
+
+fn counts(report: Option<&ImportReport>, ended: u64, events: &[ChangeEvent]) -> Counts {
+    let mut by_kind = BTreeMap::new();
+    for e in events {
+        let tag = serde_json::to_value(e)
+            .ok()
+            .and_then(|v| v.get("event").and_then(|t| t.as_str()).map(str::to_owned))
+            .unwrap_or_default();
+        *by_kind.entry(tag).or_insert(0) += 1;
+    }
+    Counts {
+        rows_read: report.map_or(0, |r| r.files.values().map(|c| c.rows).sum()),
+        rows_loaded: report.map_or(0, ImportReport::loaded),
+        rows_quarantined: report.map_or(0, ImportReport::quarantined),
+        involvements_ended: ended,
+        change_events: events.len() as u64,
+        change_events_by_kind: by_kind,
+    }
+}
+
+/// `patchwork import`.
+pub(crate) fn import(args: &ImportArgs) -> Result<ExitCode, String> {
+    let started = Instant::now();
+    let as_of = args.as_of.unwrap_or_else(today);
+    let mut request = ImportRequest::new(as_of);
+    request.ssd = args.ssd.clone();
+    request.feeds = args.agency.clone();
+    request.gates = Gates {
+        reject_quarantined_fraction: args.max_quarantined_percent / 100.0,
+        hold_row_drop_fraction: args.max_row_drop_percent / 100.0,
+        ..Gates::default()
+    };
+    let mut store =
+        Store::open(&args.store).map_err(|e| format!("import: cannot open the store: {e}"))?;
+    let outcome = run_import(&mut store, &request).map_err(|e| format!("import: {e}"))?;
+    drop(store);
+    let total = started.elapsed().as_secs_f64();
+
+    let store_name = args.store.display().to_string();
+    let doc = match &outcome {
+        ImportOutcome::Unchanged {
+            previous_import,
+            manifest,
+            timings,
+        } => Report {
+            outcome: "unchanged",
+            store: store_name,
+            as_of: as_of.to_string(),
+            import_id: Some(*previous_import),
+            reasons: &[],
+            warnings: &[],
+            gates: request.gates,
+            counts: counts(None, 0, &[]),
+            timings: TimingsDoc {
+                steps: *timings,
+                total,
+            },
+            files: manifest,
+            problems: None,
+            events: &[],
+        },
+        ImportOutcome::Held {
+            reasons,
+            report,
+            manifest,
+            timings,
+        } => Report {
+            outcome: "held",
+            store: store_name,
+            as_of: as_of.to_string(),
+            import_id: None,
+            reasons,
+            warnings: &[],
+            gates: request.gates,
+            counts: counts(Some(report), 0, &[]),
+            timings: TimingsDoc {
+                steps: *timings,
+                total,
+            },
+            files: manifest,
+            problems: Some(report),
+            events: &[],
+        },
+        ImportOutcome::Loaded {
+            import_id,
+            report,
+            events,
+            ended,
+            warnings,
+            manifest,
+            timings,
+        } => Report {
+            outcome: "loaded",
+            store: store_name,
+            as_of: as_of.to_string(),
+            import_id: Some(*import_id),
+            reasons: &[],
+            warnings,
+            gates: request.gates,
+            counts: counts(Some(report), *ended, events),
+            timings: TimingsDoc {
+                steps: *timings,
+                total,
+            },
+            files: manifest,
+            problems: Some(report),
+            events,
+        },
+        _ => return Err("import: an outcome this program does not know".to_owned()),
+    };
+
+    if let Some(path) = &args.report {
+        let write = || -> std::io::Result<()> {
+            let mut out = BufWriter::new(File::create(path)?);
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            out.write_all(b"\n")?;
+            out.flush()
+        };
+        write().map_err(|e| format!("import: cannot write the report {}: {e}", path.display()))?;
+    }
+
+    if !args.quiet {
+        summarise(args, &doc, &outcome);
+    }
+    Ok(match outcome {
+        ImportOutcome::Held { .. } => ExitCode::from(EXIT_HELD),
+        _ => ExitCode::SUCCESS,
+    })
+}
+
+/// The short human summary on stderr (with `--verbose`, every problem and change event).
+fn summarise(args: &ImportArgs, doc: &Report<'_>, outcome: &ImportOutcome) {
+    let c = &doc.counts;
+    let files = doc.files.len();
+    match doc.outcome {
+        "unchanged" => eprintln!(
+            "patchwork import: unchanged: the {files} files are those of import {} already in {}; the store was not touched ({:.1} s)",
+            doc.import_id.unwrap_or_default(),
+            doc.store,
+            doc.timings.total
+        ),
+        "held" => {
+            eprintln!(
+                "patchwork import: HELD, the store {} is unchanged: {} rows read from {files} files, {} quarantined",
+                doc.store, c.rows_read, c.rows_quarantined
+            );
+            for reason in doc.reasons {
+                eprintln!("  held: {reason}");
+            }
+        }
+        _ => {
+            eprintln!(
+                "patchwork import: loaded into {} (import {}, as of {}): {} rows read from {files} files, {} loaded, {} quarantined; {} involvements ended as missing; {} change events ({:.1} s)",
+                doc.store,
+                doc.import_id.unwrap_or_default(),
+                doc.as_of,
+                c.rows_read,
+                c.rows_loaded,
+                c.rows_quarantined,
+                c.involvements_ended,
+                c.change_events,
+                doc.timings.total
+            );
+            for (kind, n) in &c.change_events_by_kind {
+                eprintln!("  {n} x {kind}");
+            }
+            for warning in doc.warnings {
+                eprintln!("  warning: {warning}");
+            }
+        }
+    }
+    if let Some(report) = doc.problems {
+        for (kind, n) in &report.counts_by_kind {
+            eprintln!("  problems: {n} x {kind:?}");
+        }
+        if args.verbose {
+            for p in &report.problems {
+                eprintln!("  {p}");
+            }
+        }
+    }
+    if args.verbose
+        && let ImportOutcome::Loaded { events, .. } = outcome
+    {
+        for e in events {
+            eprintln!("  {}", serde_json::to_string(e).unwrap_or_default());
+        }
+    }
+}
