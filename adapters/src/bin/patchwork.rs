@@ -8,6 +8,8 @@
 //! patchwork export   --store network.sqlite --format ssd|json --out PATH
 //! patchwork import   --store network.sqlite [--ssd DIR] [--agency FILE]... [--as-of DATE]
 //!                    [--report FILE.json] [--quiet] [--verbose]
+//! patchwork changes  --store network.sqlite [--since 2025-06-01] [--json]
+//! patchwork demo     [--dir DIR]
 //! ```
 //!
 //! Subcommands:
@@ -33,6 +35,16 @@
 //!   writes the whole report as JSON. Exit codes: 0 loaded or unchanged, 3 held or
 //!   rejected by a gate (the store is unchanged), 2 a usage error (including neither
 //!   `--ssd` nor `--agency`), 1 any other failure (the store is unchanged).
+//! * `changes`: the change events the imports recorded (of every import that loaded with
+//!   an extract date on or after `--since`; by default all): with `--json`, one JSON
+//!   object per line (the event as stored, plus `import_id` and `as_of`), ready for a
+//!   mail or case system to route; otherwise a readable list grouped by child.
+//! * `demo`: generates an S-tier council, writes it as `DIR/night1` and imports it into
+//!   `DIR/patchwork.sqlite`, then writes a second night with realistic churn (ended
+//!   involvements with DfE reasons, new social workers and health visitors, rows dropped)
+//!   as `DIR/night2`, imports it as of the next day, and prints both nights' summaries
+//!   and a sample of the change events. `DIR` defaults to a new folder under the system's
+//!   temporary folder; an existing `DIR/patchwork.sqlite` is refused.
 //!
 //! Keys (`--child`, `--professional`) are written `system:id` (`lcs:C1`); a bare id
 //! (`C1`) is taken in the `lcs` system.
@@ -41,7 +53,20 @@
 //! (unknown flag, bad value, missing argument); 1 any other failure (a store that cannot
 //! be opened, a child or professional not in the store, a file that cannot be written),
 //! with a message naming the file concerned.
+//!
+//! **Test aid, never for production:** when the environment variable `PATCHWORK_KILL_AT=N`
+//! is set, `import` aborts the process (`std::process::abort`: no destructors, no
+//! clean-up, like a kill) at the N-th checkpoint (counting from 1) of its save, naming the
+//! checkpoint on stderr. The checkpoints are those of
+//! [`Checkpoint`](patchwork_adapters::store::Checkpoint): the transaction opened, each
+//! table emptied, each batch of inserts, before and after the commit, after the log
+//! checkpoint. `tests/killpoints.rs` uses it to check that a save is all or nothing. An
+//! N beyond the last checkpoint changes nothing.
 
+#[path = "patchwork/changes.rs"]
+mod changes;
+#[path = "patchwork/demo.rs"]
+mod demo;
 #[path = "patchwork/export.rs"]
 mod export;
 #[path = "patchwork/import.rs"]
@@ -84,6 +109,33 @@ enum Command {
     Export(ExportArgs),
     /// The nightly import: extracts into the store, gated, all or nothing.
     Import(ImportArgs),
+    /// The change events recorded by the imports, as JSON lines or grouped by child.
+    Changes(ChangesArgs),
+    /// Two nights of the nightly job on a synthetic council, with a sample of the changes.
+    Demo(DemoArgs),
+}
+
+/// Arguments of `patchwork changes`.
+#[derive(Debug, Args)]
+struct ChangesArgs {
+    /// The store file (written by a nightly job); it is only read.
+    #[arg(long, value_name = "FILE")]
+    store: PathBuf,
+    /// Only the events of imports with an extract date on or after this, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    since: Option<NaiveDate>,
+    /// One JSON object per line instead of the readable list.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `patchwork demo`.
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Folder to work in (created if missing; default: a new folder under the system's
+    /// temporary folder). It must not hold a `patchwork.sqlite` already.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
 }
 
 /// Arguments of `patchwork import`.
@@ -250,6 +302,8 @@ fn main() -> ExitCode {
         Command::Gaps(args) => read::gaps(&args).map(|()| ExitCode::SUCCESS),
         Command::Caseload(args) => read::caseload(&args).map(|()| ExitCode::SUCCESS),
         Command::Export(args) => export::export(&args).map(|()| ExitCode::SUCCESS),
+        Command::Changes(args) => changes::changes(&args).map(|()| ExitCode::SUCCESS),
+        Command::Demo(args) => demo::demo(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

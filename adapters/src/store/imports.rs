@@ -186,3 +186,48 @@ pub(super) fn events(
     };
     run().map_err(|e| sqlite(path, "reading the change events", e))
 }
+
+/// One recorded change event with the import that recorded it, as
+/// [`Store::change_events`](super::Store::change_events) reads it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// The import's id in `imports`.
+    pub import_id: i64,
+    /// The import's extract date, `YYYY-MM-DD`.
+    pub as_of: String,
+    /// The event's position in its import (0-based).
+    pub seq: i64,
+    /// The snake_case name of the event (`involvement_ended`...).
+    pub event: String,
+    /// The whole event as JSON, as stored.
+    pub json: String,
+}
+
+/// Every recorded change event of the imports that loaded with `as_of >= since` (all
+/// when `since` is `None`), by import then in order.
+pub(super) fn events_since(
+    conn: &Connection,
+    path: &Path,
+    since: Option<chrono::NaiveDate>,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let since = since.map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string());
+    let run = || -> rusqlite::Result<Vec<StoredEvent>> {
+        let mut stmt = conn.prepare(
+            "SELECT e.import_id, i.as_of, e.seq, e.event, e.json
+             FROM change_events e JOIN imports i ON i.id = e.import_id
+             WHERE i.outcome = 'loaded' AND i.as_of >= ?1
+             ORDER BY e.import_id, e.seq",
+        )?;
+        stmt.query_map([since], |r| {
+            Ok(StoredEvent {
+                import_id: r.get(0)?,
+                as_of: r.get(1)?,
+                seq: r.get(2)?,
+                event: r.get(3)?,
+                json: r.get(4)?,
+            })
+        })?
+        .collect()
+    };
+    run().map_err(|e| sqlite(path, "reading the change events", e))
+}

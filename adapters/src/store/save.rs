@@ -65,6 +65,45 @@ impl SaveSummary {
     }
 }
 
+/// A point in a save at which a [checkpoint hook](super::Store::set_checkpoint) is called:
+/// a test aid for fault injection (killing the process there must leave the store exactly
+/// as before the save, or exactly as after it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Checkpoint {
+    /// The write transaction is open; nothing is written yet.
+    Begun,
+    /// A table has been emptied.
+    Emptied {
+        /// The table.
+        table: &'static str,
+    },
+    /// One multi-row `INSERT` into a table has run.
+    Batch {
+        /// The table.
+        table: &'static str,
+        /// Rows of the table written so far.
+        rows: u64,
+    },
+    /// Everything is written (the network, and the import record of
+    /// [`save_import`](super::Store::save_import)); the transaction is about to commit.
+    BeforeCommit,
+    /// The transaction has committed.
+    Committed,
+    /// The write-ahead log has been checkpointed into the file (or the attempt gave up).
+    WalCheckpointed,
+}
+
+impl Checkpoint {
+    /// Whether the save's transaction has committed at this point.
+    pub fn is_committed(self) -> bool {
+        matches!(self, Self::Committed | Self::WalCheckpointed)
+    }
+}
+
+/// The hook a save calls at every [`Checkpoint`].
+pub(super) type Hook<'h> = &'h mut dyn FnMut(Checkpoint);
+
 /// Rows per `INSERT` statement: fewer statement executions, within SQLite's limit on bound
 /// parameters (32766).
 const ROWS_PER_INSERT: usize = 128;
@@ -163,12 +202,13 @@ impl Origins {
 }
 
 /// Everything one `save` writes, keeping the error's table at hand.
-struct Writer<'c> {
+struct Writer<'c, 'h> {
     conn: &'c Connection,
     table: &'static str,
+    hook: Hook<'h>,
 }
 
-impl<'c> Writer<'c> {
+impl<'c> Writer<'c, '_> {
     /// Inserts `rows` into `table` with multi-row `INSERT`s, `bind` giving each row's
     /// values in `columns` order. Returns the number of rows.
     fn insert<T>(
@@ -190,7 +230,9 @@ impl<'c> Writer<'c> {
         };
         let mut full = self.conn.prepare(&sql(per))?;
         let mut batch: Vec<T> = Vec::with_capacity(per);
+        let mut written = 0u64;
         let mut count = 0u64;
+        let hook = &mut *self.hook;
         let mut flush = |stmt: &mut Statement<'c>, batch: &mut Vec<T>| -> rusqlite::Result<()> {
             let mut binder = Binder { stmt, next: 0 };
             for row in batch.iter() {
@@ -198,6 +240,11 @@ impl<'c> Writer<'c> {
             }
             debug_assert_eq!(binder.next, batch.len() * columns.len());
             binder.stmt.raw_execute()?;
+            written += batch.len() as u64;
+            hook(Checkpoint::Batch {
+                table,
+                rows: written,
+            });
             batch.clear();
             Ok(())
         };
@@ -238,8 +285,9 @@ pub(super) fn save(
     conn: &mut Connection,
     path: &Path,
     net: &Network,
+    hook: Hook<'_>,
 ) -> Result<SaveSummary, StoreError> {
-    save_with(conn, path, net, |_| Ok(())).map(|(summary, ())| summary)
+    save_with(conn, path, net, hook, |_| Ok(())).map(|(summary, ())| summary)
 }
 
 /// [`save`], then `extra` on the same transaction before it commits: what `extra` writes
@@ -248,6 +296,7 @@ pub(super) fn save_with<T>(
     conn: &mut Connection,
     path: &Path,
     net: &Network,
+    hook: Hook<'_>,
     extra: impl FnOnce(&Connection) -> Result<T, StoreError>,
 ) -> Result<(SaveSummary, T), StoreError> {
     let mut origins = Origins::default();
@@ -285,9 +334,11 @@ pub(super) fn save_with<T>(
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| sqlite(path, "starting the save", e))?;
+    hook(Checkpoint::Begun);
     let mut w = Writer {
         conn: &tx,
         table: "",
+        hook: &mut *hook,
     };
     let summary = write_all(&mut w, net, &origins).map_err(|e| {
         let action = if w.table.is_empty() {
@@ -298,22 +349,26 @@ pub(super) fn save_with<T>(
         sqlite(path, &action, e)
     })?;
     let extra = extra(&tx)?;
+    hook(Checkpoint::BeforeCommit);
     tx.commit()
         .map_err(|e| sqlite(path, "committing the save", e))?;
+    hook(Checkpoint::Committed);
     // Fold the write-ahead log back into the file and truncate it, so that a large save
     // does not leave a log the size of the store beside it. Readers still holding the old
     // snapshot can make this give up; the next save tries again.
     let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+    hook(Checkpoint::WalCheckpointed);
     Ok((summary, extra))
 }
 
 fn write_all(
-    w: &mut Writer<'_>,
+    w: &mut Writer<'_, '_>,
     net: &Network,
     origins: &Origins,
 ) -> rusqlite::Result<SaveSummary> {
     for table in TABLES_CHILDREN_FIRST {
         w.conn.execute(&format!("DELETE FROM {table}"), [])?;
+        (w.hook)(Checkpoint::Emptied { table });
     }
     let mut s = SaveSummary {
         origins: w.insert(

@@ -85,6 +85,24 @@ fn counts(report: Option<&ImportReport>, ended: u64, events: &[ChangeEvent]) -> 
     }
 }
 
+/// The test aid that kills the import at a save checkpoint (see the program's
+/// documentation).
+const KILL_AT: &str = "PATCHWORK_KILL_AT";
+
+/// The checkpoint [`KILL_AT`] names, if it is set.
+fn kill_at() -> Result<Option<u64>, String> {
+    match std::env::var(KILL_AT) {
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Ok(text) => match text.trim().parse::<u64>() {
+            Ok(n) if n >= 1 => Ok(Some(n)),
+            _ => Err(format!(
+                "import: {KILL_AT}={text:?} is not a checkpoint number (1, 2, ...)"
+            )),
+        },
+        Err(e) => Err(format!("import: {KILL_AT}: {e}")),
+    }
+}
+
 /// `patchwork import`.
 pub(crate) fn import(args: &ImportArgs) -> Result<ExitCode, String> {
     let started = Instant::now();
@@ -99,6 +117,16 @@ pub(crate) fn import(args: &ImportArgs) -> Result<ExitCode, String> {
     };
     let mut store =
         Store::open(&args.store).map_err(|e| format!("import: cannot open the store: {e}"))?;
+    if let Some(n) = kill_at()? {
+        let mut reached = 0u64;
+        store.set_checkpoint(Box::new(move |checkpoint| {
+            reached += 1;
+            if reached == n {
+                eprintln!("patchwork: {KILL_AT}={n}: aborting at {checkpoint:?}");
+                std::process::abort();
+            }
+        }));
+    }
     let outcome = run_import(&mut store, &request).map_err(|e| format!("import: {e}"))?;
     drop(store);
     let total = started.elapsed().as_secs_f64();
