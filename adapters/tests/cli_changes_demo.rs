@@ -1,31 +1,13 @@
 //! `patchwork demo` and `patchwork changes`, end to end: the demo's two nights into a
 //! temporary folder, then the change events it left in the store.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
-/// A fresh folder under the system's temporary folder, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "patchwork-cli-changes-{}-{name}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::TempDir;
 
 fn patchwork(args: &[&str], paths: &[&Path]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_patchwork"));

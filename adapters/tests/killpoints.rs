@@ -12,37 +12,15 @@ use chrono::NaiveDate;
 use patchwork_adapters::store::Store;
 use patchwork_adapters::synthetic::{self, Sizes};
 
+mod common;
+use common::{TempDir, export_json, stderr};
+
 /// Fewest kill points the test must exercise.
 const MIN_KILL_POINTS: u64 = 50;
 /// Kill points run at the same time (each is its own process and store).
 const PARALLEL: u64 = 8;
 /// Give up probing past this many checkpoints (the save would never end).
 const MAX_KILL_POINTS: u64 = 2_000;
-
-/// A fresh folder under the system's temporary folder, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "patchwork-killpoints-{}-{name}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn import(store: &Path, ssd: &Path, as_of: NaiveDate, kill_at: Option<u64>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_patchwork"));
@@ -60,18 +38,6 @@ fn import(store: &Path, ssd: &Path, as_of: NaiveDate, kill_at: Option<u64>) -> O
 }
 
 /// The store's network as `patchwork export --format json` writes it.
-fn export_json(store: &Path, out_path: &Path) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_patchwork"))
-        .args(["export", "--format", "json", "--store"])
-        .arg(store)
-        .arg("--out")
-        .arg(out_path)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    std::fs::read(out_path).unwrap()
-}
-
 /// The store file and whichever of its `-wal` and `-shm` files exist.
 fn store_files(store: &Path) -> Vec<(PathBuf, String)> {
     let name = store.file_name().unwrap().to_str().unwrap();

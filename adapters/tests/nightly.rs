@@ -11,24 +11,8 @@ use patchwork_adapters::synthetic::{self, Sizes, SyntheticCouncil};
 use patchwork_core::{EndReason, InvolvementKey, Network};
 use serde_json::Value;
 
-/// A fresh folder under the system's temporary folder, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("patchwork-nightly-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::{TempDir, export_json, stderr};
 
 fn council() -> SyntheticCouncil {
     synthetic::generate_sizes(
@@ -92,24 +76,7 @@ fn import(store: &Path, ssd: Option<&Path>, feeds: &[PathBuf], extra: &[&str]) -
     cmd.output().unwrap()
 }
 
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 /// The store's network as `patchwork export --format json` writes it.
-fn export_json(store: &Path, dir: &Path, name: &str) -> Vec<u8> {
-    let out_path = dir.join(name);
-    let out = Command::new(env!("CARGO_BIN_EXE_patchwork"))
-        .args(["export", "--format", "json", "--store"])
-        .arg(store)
-        .arg("--out")
-        .arg(&out_path)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    std::fs::read(out_path).unwrap()
-}
-
 fn read_report(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
@@ -206,7 +173,7 @@ fn first_import_loads_and_the_same_files_again_change_nothing() {
     assert!(doc["timings"]["total"].as_f64().unwrap() > 0.0);
 
     // The same files again: unchanged, and the store byte for byte the same.
-    let before = export_json(&store, &dir.0, "before.json");
+    let before = export_json(&store, &dir.0.join("before.json"));
     let again = import(
         &store,
         Some(&ssd),
@@ -216,7 +183,7 @@ fn first_import_loads_and_the_same_files_again_change_nothing() {
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
     assert!(stderr(&again).contains("unchanged"), "{}", stderr(&again));
     assert_eq!(read_report(&report)["outcome"], "unchanged");
-    assert_eq!(export_json(&store, &dir.0, "after.json"), before);
+    assert_eq!(export_json(&store, &dir.0.join("after.json")), before);
     assert_eq!(last_import_id(&store), Some(1));
     let s = Store::open(&store).unwrap();
     assert_eq!(s.integrity_check().unwrap(), vec!["ok".to_string()]);
@@ -355,7 +322,7 @@ fn many_bad_rows_hold_the_import_and_leave_the_store_unchanged() {
     let date = as_of(&council);
     let out = import(&store, Some(&ssd), &[], &["--as-of", &date]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let before = export_json(&store, &dir.0, "before.json");
+    let before = export_json(&store, &dir.0.join("before.json"));
 
     // Every fifth involvement with a start date that is not a date.
     let ssd2 = dir.0.join("night2/ssd");
@@ -383,7 +350,7 @@ fn many_bad_rows_hold_the_import_and_leave_the_store_unchanged() {
     );
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains("HELD"), "{}", stderr(&out));
-    assert_eq!(export_json(&store, &dir.0, "after.json"), before);
+    assert_eq!(export_json(&store, &dir.0.join("after.json")), before);
     assert_eq!(last_import_id(&store), Some(1));
 
     let doc = read_report(&report);
@@ -424,7 +391,7 @@ fn a_third_of_the_involvements_gone_is_held_by_the_row_count_gate() {
     let date = as_of(&council);
     let out = import(&store, Some(&ssd), &[], &["--as-of", &date]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let before = export_json(&store, &dir.0, "before.json");
+    let before = export_json(&store, &dir.0.join("before.json"));
 
     let ssd2 = dir.0.join("night2/ssd");
     edited_copy(&ssd, &ssd2, |_, rows| {
@@ -447,7 +414,7 @@ fn a_third_of_the_involvements_gone_is_held_by_the_row_count_gate() {
         "{}",
         stderr(&out)
     );
-    assert_eq!(export_json(&store, &dir.0, "after.json"), before);
+    assert_eq!(export_json(&store, &dir.0.join("after.json")), before);
     assert_eq!(last_import_id(&store), Some(1));
     let doc = read_report(&report);
     assert_eq!(doc["outcome"], "held");

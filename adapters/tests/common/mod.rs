@@ -1,7 +1,10 @@
-//! The hand-written LCS family shared by the SSD integration tests.
+//! Shared by the integration tests: the hand-written LCS family, temporary folders, and
+//! running the `patchwork` program.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 /// The family (all invented):
 /// - M, 17, looked after since 2024-03-01 (CIN referral 700045), care leaver with a PA;
@@ -168,4 +171,46 @@ pub fn eclipse_tables() -> HashMap<String, Vec<u8>> {
         }
     });
     t
+}
+
+/// A fresh folder under the system's temporary folder, removed when dropped. `name` must
+/// be unique within one test binary; the process id keeps binaries apart.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> Self {
+        let binary = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .unwrap_or_default();
+        let dir =
+            std::env::temp_dir().join(format!("patchwork-{binary}-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A process's standard error, as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `patchwork export --format json` of a store into `out_path`, and the bytes written.
+pub fn export_json(store: &Path, out_path: &Path) -> Vec<u8> {
+    let out = Command::new(env!("CARGO_BIN_EXE_patchwork"))
+        .args(["export", "--format", "json", "--store"])
+        .arg(store)
+        .arg("--out")
+        .arg(out_path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    std::fs::read(out_path).unwrap()
 }
