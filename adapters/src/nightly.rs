@@ -56,7 +56,7 @@ use sha2::{Digest, Sha256};
 use crate::agency::{self, FeedOptions};
 use crate::report::ImportReport;
 use crate::ssd::{self, SsdError, SsdOptions};
-use crate::store::{ImportRecord, ManifestEntry, Store, StoreError};
+use crate::store::{DeltaSummary, ImportRecord, ManifestEntry, Store, StoreError};
 use crate::table::TableError;
 
 /// The thresholds that decide whether an import loads, loads with warnings, or is held.
@@ -215,7 +215,9 @@ pub struct Timings {
     pub manifest: f64,
     /// Reading the extracts into tonight's network.
     pub read: f64,
-    /// Loading the previous network, end-dating and computing the change events.
+    /// Loading the stored network (at the same time as the reading, on another thread).
+    pub load: f64,
+    /// End-dating what disappeared and computing the change events.
     pub diff: f64,
     /// Saving the network and the import record.
     pub save: f64,
@@ -224,6 +226,8 @@ pub struct Timings {
 /// What an import did.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
+// One outcome per import: the size of `Loaded` costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 pub enum ImportOutcome {
     /// The input files are those of the last import that loaded: nothing was read and
     /// the store was not touched.
@@ -252,8 +256,13 @@ pub enum ImportOutcome {
         import_id: i64,
         /// The report of tonight's extracts.
         report: ImportReport,
-        /// The change events from the previous network.
+        /// The change events from the previous network (none for the first import into
+        /// an empty store: see `first`).
         events: Vec<ChangeEvent>,
+        /// True for the first import into an empty store, which records no change events.
+        first: bool,
+        /// The rows the save inserted, updated and deleted.
+        written: DeltaSummary,
         /// Involvements ended because they were missing from tonight's extracts.
         ended: u64,
         /// Warnings from the gates (rows quarantined under the reject threshold) and about
@@ -297,10 +306,48 @@ pub enum NightlyError {
     Store(#[from] StoreError),
 }
 
+/// A step of an import, as [`Progress`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// Hashing the input files for the manifest (bytes).
+    Hashing,
+    /// Reading the extracts (bytes of the files read so far).
+    Reading,
+    /// Loading the stored network (no measure: `done` and `total` are 0 until it ends).
+    Loading,
+    /// End-dating what disappeared and computing the change events (no measure).
+    Comparing,
+    /// Writing the changed rows and the import record (rows).
+    Saving,
+}
+
+/// How far an import is through one [`Step`]: `done` of `total` units (bytes or rows).
+/// A step reports `done == total` when it ends. Reading and loading run at the same
+/// time, on two threads, so their reports interleave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// The step.
+    pub step: Step,
+    /// Units done.
+    pub done: u64,
+    /// Units in all (0 when the step has no measure).
+    pub total: u64,
+}
+
 /// Runs one nightly import into `store`; see the [module documentation](self).
 pub fn run_import(
     store: &mut Store,
     request: &ImportRequest,
+) -> Result<ImportOutcome, NightlyError> {
+    run_import_with_progress(store, request, &|_| {})
+}
+
+/// [`run_import`], reporting its [`Progress`] to `progress` (from more than one thread:
+/// the extracts are read while the stored network loads).
+pub fn run_import_with_progress(
+    store: &mut Store,
+    request: &ImportRequest,
+    progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ImportOutcome, NightlyError> {
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut timings = Timings::default();
@@ -310,7 +357,7 @@ pub fn run_import(
 
     // (a) The manifest, and idempotency.
     let clock = Instant::now();
-    let mut manifest = manifest(request)?;
+    let mut manifest = manifest_with_progress(request, progress)?;
     timings.manifest = clock.elapsed().as_secs_f64();
     let last = store.last_import()?;
     if let Some(last) = &last
@@ -323,13 +370,38 @@ pub fn run_import(
         });
     }
 
-    // (b) Tonight's network.
-    let clock = Instant::now();
-    let (mut tonight, report) = read_extracts(request)?;
+    // (b) Tonight's network, read while the stored one loads (the two use one core each).
+    let total_bytes: u64 = manifest.iter().map(|f| f.bytes).sum();
+    let (read, previous) = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let clock = Instant::now();
+            let read = read_extracts(request, total_bytes, progress);
+            (read, clock.elapsed().as_secs_f64())
+        });
+        let clock = Instant::now();
+        progress(Progress {
+            step: Step::Loading,
+            done: 0,
+            total: 0,
+        });
+        let previous = store.load();
+        progress(Progress {
+            step: Step::Loading,
+            done: 1,
+            total: 1,
+        });
+        timings.load = clock.elapsed().as_secs_f64();
+        let (read, seconds) = reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        timings.read = seconds;
+        (read, previous)
+    });
+    let (mut tonight, report) = read?;
+    let previous = previous?;
     for entry in &mut manifest {
         entry.rows = report.files.get(&entry.path).map_or(0, |c| c.rows);
     }
-    timings.read = clock.elapsed().as_secs_f64();
 
     // (c) The gates.
     let rows_read: u64 = report.files.values().map(|c| c.rows).sum();
@@ -370,17 +442,34 @@ pub fn run_import(
         ));
     }
 
-    // (d) End-date what disappeared, (e) the change events.
+    // (d) End-date what disappeared, (e) the change events. The first import into an
+    // empty store has none: everything in it is new, and a "joined" event for every
+    // involvement of a council would only bury tomorrow's real changes.
     let clock = Instant::now();
-    let previous = store.load()?;
+    progress(Progress {
+        step: Step::Comparing,
+        done: 0,
+        total: 0,
+    });
     let ended = carry_over(&previous, &mut tonight, request.as_of, &mut warnings);
-    let events = tonight.diff(&previous, request.as_of);
+    let first = last.is_none() && previous.person_count() == 0;
+    let events = if first {
+        Vec::new()
+    } else {
+        tonight.diff(&previous, request.as_of)
+    };
+    progress(Progress {
+        step: Step::Comparing,
+        done: 1,
+        total: 1,
+    });
     timings.diff = clock.elapsed().as_secs_f64();
 
     // (f) One transaction: the network and the record of the import.
     let clock = Instant::now();
     let report_json = serde_json::to_string(&report).unwrap_or_else(|_| "null".to_owned());
     let record = ImportRecord {
+        previous_import: last.as_ref().map(|l| l.id),
         started_at,
         as_of: request.as_of,
         outcome: "loaded",
@@ -391,12 +480,21 @@ pub fn run_import(
         files: &manifest,
         events: &events,
     };
-    let (_, import_id) = store.save_import(&tonight, &record)?;
+    let (written, import_id) =
+        store.save_import(&previous, &tonight, &record, &mut |done, total| {
+            progress(Progress {
+                step: Step::Saving,
+                done,
+                total,
+            });
+        })?;
     timings.save = clock.elapsed().as_secs_f64();
     Ok(ImportOutcome::Loaded {
         import_id,
         report,
         events,
+        first,
+        written,
         ended,
         warnings,
         manifest,
@@ -407,7 +505,14 @@ pub fn run_import(
 /// The input files of a request: the SSD tables present in the folder (in the SSD's
 /// table order), then the feeds as given. Rows are 0 until the files are read.
 pub fn manifest(request: &ImportRequest) -> Result<Vec<ManifestEntry>, NightlyError> {
-    let mut files = Vec::new();
+    manifest_with_progress(request, &|_| {})
+}
+
+fn manifest_with_progress(
+    request: &ImportRequest,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<ManifestEntry>, NightlyError> {
+    let mut paths = Vec::new();
     if let Some(dir) = &request.ssd {
         if !dir.is_dir() {
             return Err(NightlyError::Ssd(SsdError::NotAFolder(dir.clone())));
@@ -415,17 +520,41 @@ pub fn manifest(request: &ImportRequest) -> Result<Vec<ManifestEntry>, NightlyEr
         for table in ssd::schema::ALL {
             let path = dir.join(table.file_name());
             if path.is_file() {
-                files.push(hash_file(&path)?);
+                paths.push(path);
             }
         }
     }
-    for feed in &request.feeds {
-        files.push(hash_file(feed)?);
+    paths.extend(request.feeds.iter().cloned());
+    let read_err = |path: &Path| {
+        let path = path.to_owned();
+        move |source| NightlyError::Read { path, source }
+    };
+    let mut total = 0;
+    for path in &paths {
+        total += std::fs::metadata(path).map_err(read_err(path))?.len();
     }
+    let mut done = 0;
+    let mut files = Vec::with_capacity(paths.len());
+    for path in &paths {
+        let entry = hash_file(path, &mut |n| {
+            done += n;
+            progress(Progress {
+                step: Step::Hashing,
+                done: done.min(total),
+                total,
+            });
+        })?;
+        files.push(entry);
+    }
+    progress(Progress {
+        step: Step::Hashing,
+        done: total,
+        total,
+    });
     Ok(files)
 }
 
-fn hash_file(path: &Path) -> Result<ManifestEntry, NightlyError> {
+fn hash_file(path: &Path, hashed: &mut dyn FnMut(u64)) -> Result<ManifestEntry, NightlyError> {
     let err = |source| NightlyError::Read {
         path: path.to_owned(),
         source,
@@ -441,6 +570,9 @@ fn hash_file(path: &Path) -> Result<ManifestEntry, NightlyError> {
         }
         bytes += n as u64;
         hasher.update(&buf[..n]);
+        if bytes % (1 << 24) < n as u64 {
+            hashed(bytes);
+        }
     }
     let digest = hasher.finalize();
     let sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
@@ -497,10 +629,25 @@ fn file_drops(last: &[ManifestEntry], now: &[ManifestEntry], gates: &Gates) -> V
     reasons
 }
 
-fn read_extracts(request: &ImportRequest) -> Result<(Network, ImportReport), NightlyError> {
+fn read_extracts(
+    request: &ImportRequest,
+    total: u64,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<(Network, ImportReport), NightlyError> {
+    let mut done = 0;
+    let mut step = |bytes: u64| {
+        done += bytes;
+        progress(Progress {
+            step: Step::Reading,
+            done: done.min(total),
+            total,
+        });
+    };
+    step(0);
     let (mut net, mut report) = match &request.ssd {
         Some(dir) => {
             let imported = ssd::import_dir(dir, &request.ssd_options)?;
+            step(imported.report.files.values().map(|c| c.bytes).sum());
             (imported.network, imported.report)
         }
         None => (Network::new(), ImportReport::default()),
@@ -513,6 +660,7 @@ fn read_extracts(request: &ImportRequest) -> Result<(Network, ImportReport), Nig
                     source,
                 }
             })?;
+        step(feed_report.files.values().map(|c| c.bytes).sum());
         report.merge(feed_report);
     }
     Ok((net, report))

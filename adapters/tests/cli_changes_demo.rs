@@ -57,6 +57,14 @@ fn demo_then_changes() {
     );
     let stored = count(&store, "SELECT count(*) FROM change_events");
     assert!(stored > 0);
+    // Night 1 filled an empty store: everything was new, and no event was recorded.
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM change_events WHERE import_id = 1"
+        ),
+        0
+    );
     let night2_as_of: String = rusqlite::Connection::open(&store)
         .unwrap()
         .query_row("SELECT max(as_of) FROM imports", [], |r| r.get(0))
@@ -79,7 +87,7 @@ fn demo_then_changes() {
     assert!(kinds.contains(&"involvement_ended"));
     assert!(kinds.contains(&"involvement_started"));
 
-    // --since night 2: night 2's events only, with a DfE-reasoned end among them.
+    // --since night 2: night 2's events (all of them), with a DfE-reasoned end among them.
     let out = patchwork(
         &["changes", "--json", "--since", &night2_as_of, "--store"],
         &[&store],
@@ -89,7 +97,7 @@ fn demo_then_changes() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert!(!night2.is_empty() && night2.len() < lines.len());
+    assert_eq!(night2.len(), lines.len());
     assert!(night2.iter().all(|l| l["import_id"] == 2));
     assert!(night2.iter().any(|l| l["reason"]["dfe"].is_string()));
 

@@ -162,14 +162,22 @@ fn first_import_loads_and_the_same_files_again_change_nothing() {
             .map(|f| f["rows"].as_u64().unwrap())
             .sum::<u64>()
     );
+    // The first import into an empty store records no change events, and says so; its
+    // save inserted every record.
     let events = doc["events"].as_array().unwrap();
+    assert!(events.is_empty(), "{events:?}");
+    assert_eq!(doc["first_import"], true);
+    let written = &doc["rows_written"];
     assert_eq!(
-        events
-            .iter()
-            .filter(|e| e["event"] == "person_added")
-            .count(),
-        net.person_count()
+        written["inserted"]["persons"].as_u64(),
+        Some(net.person_count() as u64)
     );
+    assert_eq!(
+        written["inserted"]["involvements"].as_u64(),
+        Some(net.involvement_count() as u64)
+    );
+    assert_eq!(written["updated"]["involvements"], 0);
+    assert_eq!(written["deleted"]["involvements"], 0);
     assert!(doc["timings"]["total"].as_f64().unwrap() > 0.0);
 
     // The same files again: unchanged, and the store byte for byte the same.
@@ -257,6 +265,24 @@ fn an_involvement_missing_from_the_next_extract_is_ended_not_deleted() {
     let doc = read_report(&report);
     assert_eq!(doc["outcome"], "loaded");
     assert_eq!(doc["counts"]["involvements_ended"], 1);
+    // Only what changed was written: the one ended involvement. The rows after the
+    // removed one moved up a line in the file, but a move alone rewrites nothing.
+    assert_eq!(doc["first_import"], false);
+    let written = &doc["rows_written"];
+    assert_eq!(written["updated"]["involvements"], 1, "{written}");
+    let total = |part: &str| {
+        written[part]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(
+        (total("inserted"), total("updated"), total("deleted")),
+        (0, 1, 0),
+        "{written}"
+    );
     let ended: Vec<&Value> = doc["events"]
         .as_array()
         .unwrap()

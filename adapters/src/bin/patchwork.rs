@@ -59,7 +59,7 @@
 //! clean-up, like a kill) at the N-th checkpoint (counting from 1) of its save, naming the
 //! checkpoint on stderr. The checkpoints are those of
 //! [`Checkpoint`](patchwork_adapters::store::Checkpoint): the transaction opened, each
-//! table emptied, each batch of inserts, before and after the commit, after the log
+//! batch of inserts, deletes or updates, before and after the commit, after the log
 //! checkpoint. `tests/killpoints.rs` uses it to check that a save is all or nothing. An
 //! N beyond the last checkpoint changes nothing.
 
@@ -71,6 +71,8 @@ mod demo;
 mod export;
 #[path = "patchwork/import.rs"]
 mod import;
+#[path = "patchwork/progress.rs"]
+mod progress;
 #[path = "patchwork/read.rs"]
 mod read;
 

@@ -23,6 +23,9 @@ pub struct ManifestEntry {
 /// What [`Store::save_import`](super::Store::save_import) records about an import that loaded.
 #[derive(Debug, Clone)]
 pub struct ImportRecord<'a> {
+    /// The store's latest import when the previous network was loaded (`None` for a store
+    /// no import has written): the save refuses to run if another import came since.
+    pub previous_import: Option<i64>,
     /// When the import started, UTC, RFC 3339.
     pub started_at: String,
     /// The extract date.

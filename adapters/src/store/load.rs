@@ -494,27 +494,40 @@ fn read_all(conn: &Connection, path: &Path) -> Result<Network, StoreError> {
         conn,
         "SELECT id, key, person_key, kind, start_date, end_date, reason, referral_source,
                 primary_need, closure_reason, outcome, category_of_abuse, legal_status,
-                placement, origin_id, source_row
+                placement, origin_id, source_row, detail
          FROM episodes ORDER BY id",
         |row| {
-            let detail = match code::<EpisodeKind>(row, 3)? {
-                EpisodeKind::EarlyHelp => EpisodeDetail::EarlyHelp {
-                    reason: opt_string(row, 6)?,
-                },
-                EpisodeKind::ChildInNeed => EpisodeDetail::ChildInNeed {
-                    referral_source: opt_string(row, 7)?,
-                    primary_need: opt_string(row, 8)?,
-                    closure_reason: opt_string(row, 9)?,
-                },
-                EpisodeKind::Section47 => EpisodeDetail::Section47 {
-                    outcome: opt_string(row, 10)?,
-                },
-                EpisodeKind::ChildProtectionPlan => EpisodeDetail::ChildProtectionPlan {
-                    category_of_abuse: opt_code(row, 11)?,
-                },
-                EpisodeKind::LookedAfter => EpisodeDetail::LookedAfter {
-                    legal_status: opt_string(row, 12)?,
-                    placement: opt_string(row, 13)?,
+            let kind = code::<EpisodeKind>(row, 3)?;
+            let detail = match opt_text(row, 16)? {
+                // Version 3 keeps every detail as JSON; the typed columns repeat the
+                // commonest ones for readers of the table.
+                Some(json) => {
+                    let detail: EpisodeDetail = serde_json::from_str(json)
+                        .map_err(|e| bad(16, format!("episode detail: {e}")))?;
+                    if detail.kind() != kind {
+                        return Err(bad(16, "episode detail of another kind").into());
+                    }
+                    detail
+                }
+                None => match kind {
+                    EpisodeKind::EarlyHelp => EpisodeDetail::EarlyHelp {
+                        reason: opt_string(row, 6)?,
+                    },
+                    EpisodeKind::ChildInNeed => EpisodeDetail::ChildInNeed {
+                        referral_source: opt_string(row, 7)?,
+                        primary_need: opt_string(row, 8)?,
+                        closure_reason: opt_string(row, 9)?,
+                    },
+                    EpisodeKind::Section47 => EpisodeDetail::Section47 {
+                        outcome: opt_string(row, 10)?,
+                    },
+                    EpisodeKind::ChildProtectionPlan => EpisodeDetail::ChildProtectionPlan {
+                        category_of_abuse: opt_code(row, 11)?,
+                    },
+                    EpisodeKind::LookedAfter => EpisodeDetail::LookedAfter {
+                        legal_status: opt_string(row, 12)?,
+                        placement: opt_string(row, 13)?,
+                    },
                 },
             };
             net.add_episode(Episode {

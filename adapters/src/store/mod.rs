@@ -39,7 +39,10 @@
 //!
 //! * `journal_mode=WAL`: readers do not block the writer, nor the writer the readers;
 //! * `synchronous=FULL`: a save that returned `Ok` survives a power cut;
-//! * `foreign_keys=ON`: the file itself refuses a reference to a record it does not hold;
+//! * `foreign_keys=ON`: the file itself refuses a reference to a record it does not hold
+//!   (except inside [`save_import`](Store::save_import)'s own transaction, which writes the
+//!   difference between two networks the core keeps consistent: checking each deleted key
+//!   would scan the tables that refer to it);
 //! * `secure_delete=ON`: what a save replaces is overwritten with zeros, not left in free
 //!   pages (SQLite cannot promise the disk itself forgets it).
 //!
@@ -81,13 +84,15 @@
 //!
 //! ## What comes later
 //!
-//! [`save`](Store::save) replaces the whole stored network in one transaction. Incremental
-//! saving (only what changed since the last import), the audit tables and backups come
-//! with the rest of the nightly job.
+//! [`save`](Store::save) replaces the whole stored network in one transaction;
+//! [`save_import`](Store::save_import) writes only the rows that changed since the network
+//! was loaded, with the import's record, in one transaction.
 
 mod codes;
+mod delta;
 mod imports;
 mod load;
+mod rows;
 mod save;
 mod schema;
 
@@ -97,6 +102,7 @@ use std::time::Duration;
 use patchwork_core::Network;
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 
+pub use delta::DeltaSummary;
 pub use imports::{ImportRecord, ImportSummary, ManifestEntry, StoredEvent};
 pub use save::{Checkpoint, SaveSummary};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
@@ -166,6 +172,13 @@ pub enum StoreError {
         key: String,
         /// The core's reason.
         source: patchwork_core::Error,
+    },
+    /// Another import was saved between loading the stored network and saving the
+    /// changes to it: nothing was written (run the import again).
+    #[error("{}: another import was saved since the network was loaded; nothing was written", path.display())]
+    ChangedSinceLoad {
+        /// The file.
+        path: PathBuf,
     },
     /// SQLite failed (I/O error, disk full, locked by another writer past
     /// [`BUSY_TIMEOUT`], a constraint...).
@@ -267,8 +280,8 @@ impl Store {
 
     /// **Test aid.** Registers `hook`, called at every [`Checkpoint`] of each later
     /// [`save`](Self::save) or [`save_import`](Self::save_import) (the transaction opened,
-    /// each table emptied, each multi-row insert, before and after the commit, after the
-    /// log checkpoint), replacing any earlier hook. It exists for fault injection: a test
+    /// each table emptied, each multi-row insert, every second delete or update, before
+    /// and after the commit, after the log checkpoint), replacing any earlier hook. It exists for fault injection: a test
     /// kills the process at a checkpoint and checks that the store is exactly as before
     /// or exactly as after the save. Nothing registers one in normal use.
     #[doc(hidden)]
@@ -295,21 +308,37 @@ impl Store {
         save::save(&mut self.conn, &self.path, net, self.checkpoint.0.as_mut())
     }
 
-    /// Replaces the stored network with `net` and records the import that produced it
+    /// Saves `net` as the next state of the store and records the import that produced it
     /// (its row counts, report, manifest and change events), all in one transaction: either
-    /// both the network and the record are there afterwards, or neither. Returns how many
-    /// rows each network table received and the new import's id.
+    /// both are there afterwards, or neither.
+    ///
+    /// Only what changed is written: `previous` must be the network [`load`](Self::load)
+    /// returned when the store's latest import was `import.previous_import`. If another
+    /// import has been saved since, nothing is written
+    /// ([`StoreError::ChangedSinceLoad`]). A record that differs from the stored one only
+    /// in its provenance (it moved to another row of the file) is not rewritten: a
+    /// stored `source_row` is the row of the extract that last changed the record.
+    ///
+    /// `progress` is called with (rows written, rows to write) as the save goes. Returns
+    /// what was inserted, updated and deleted, and the new import's id.
     pub fn save_import(
         &mut self,
+        previous: &Network,
         net: &Network,
         import: &ImportRecord<'_>,
-    ) -> Result<(SaveSummary, i64), StoreError> {
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<(DeltaSummary, i64), StoreError> {
         let path = self.path.clone();
-        save::save_with(
+        delta::save_delta_with(
             &mut self.conn,
             &self.path,
-            net,
+            delta::Change {
+                old: previous,
+                new: net,
+                last_import: import.previous_import,
+            },
             self.checkpoint.0.as_mut(),
+            progress,
             |tx| imports::record(tx, &path, import),
         )
     }

@@ -4,19 +4,17 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
-use patchwork_core::{
-    EndReason, EpisodeDetail, InvolvementRef, Network, Origin, Period, Person, Source,
-};
+use patchwork_core::{Household, Network, Origin, Period, Person, Source};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, Statement, ToSql, TransactionBehavior};
 use rustc_hash::FxHashMap;
 
-use super::codes::Code;
+use super::rows;
 use super::schema::TABLES_CHILDREN_FIRST;
 use super::{StoreError, sqlite};
 
 /// How many rows each table received from a [`Store::save`](super::Store::save).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SaveSummary {
     /// Distinct origins (system and file) of the records.
     pub origins: u64,
@@ -78,11 +76,12 @@ pub enum Checkpoint {
         /// The table.
         table: &'static str,
     },
-    /// One multi-row `INSERT` into a table has run.
+    /// One multi-row `INSERT` into a table has run, or (in an incremental save) a
+    /// couple more single-row `DELETE`s or `UPDATE`s.
     Batch {
         /// The table.
         table: &'static str,
-        /// Rows of the table written so far.
+        /// Rows (or statements) of the table written so far in this step.
         rows: u64,
     },
     /// Everything is written (the network, and the import record of
@@ -110,7 +109,7 @@ const ROWS_PER_INSERT: usize = 128;
 const MAX_PARAMETERS: usize = 32_766;
 
 /// A date as ISO text, formatted on the stack.
-struct DateText {
+pub(super) struct DateText {
     buf: [u8; 16],
     len: usize,
 }
@@ -150,47 +149,75 @@ impl ToSql for DateText {
     }
 }
 
-fn date(d: Option<NaiveDate>) -> Option<DateText> {
+pub(super) fn date(d: Option<NaiveDate>) -> Option<DateText> {
     d.map(DateText::new)
 }
 
 /// Binds one row's values, left to right, into a multi-row statement.
-struct Binder<'s, 'c> {
+pub(super) struct Binder<'s, 'c> {
     stmt: &'s mut Statement<'c>,
     next: usize,
 }
 
-impl Binder<'_, '_> {
-    fn put<T: ToSql>(&mut self, value: T) -> rusqlite::Result<&mut Self> {
+impl<'s, 'c> Binder<'s, 'c> {
+    /// A binder filling `stmt`'s parameters from the first.
+    pub(super) fn new(stmt: &'s mut Statement<'c>) -> Self {
+        Self { stmt, next: 0 }
+    }
+
+    pub(super) fn put<T: ToSql>(&mut self, value: T) -> rusqlite::Result<&mut Self> {
         self.next += 1;
         self.stmt.raw_bind_parameter(self.next, value)?;
         Ok(self)
     }
 }
 
-/// The origins of a network's records, numbered as they are first met.
+/// The origins of a network's records, with their ids in `origins`: those the store
+/// holds already, and new ones numbered after them as they are first met.
 #[derive(Default)]
-struct Origins {
+pub(super) struct Origins {
     /// By the shared origin's address: the rows of one file share one `Arc`.
     by_ptr: FxHashMap<usize, i64>,
     by_value: FxHashMap<Origin, i64>,
-    list: Vec<Arc<Origin>>,
+    /// Origins not in the store yet, with their new ids, to be inserted.
+    pub(super) new: Vec<(i64, Arc<Origin>)>,
+    /// The highest id given so far.
+    last_id: i64,
 }
 
 impl Origins {
-    fn note(&mut self, source: &Source) {
+    /// The origins a store holds already (none for a save that empties it first).
+    pub(super) fn stored(conn: &Connection) -> rusqlite::Result<Self> {
+        let mut origins = Self::default();
+        let mut stmt = conn.prepare("SELECT id, system, file FROM origins ORDER BY id")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let origin = Origin {
+                system: row.get(1)?,
+                file: row.get(2)?,
+            };
+            origins.by_value.entry(origin).or_insert(id);
+            origins.last_id = origins.last_id.max(id);
+        }
+        Ok(origins)
+    }
+
+    pub(super) fn note(&mut self, source: &Source) {
         let ptr = Arc::as_ptr(source.origin()) as usize;
         if self.by_ptr.contains_key(&ptr) {
             return;
         }
-        let next = i64::try_from(self.list.len()).unwrap_or(i64::MAX) + 1;
-        let id = *self
-            .by_value
-            .entry(Origin::clone(source.origin()))
-            .or_insert_with(|| {
-                self.list.push(Arc::clone(source.origin()));
-                next
-            });
+        let id = match self.by_value.get(source.origin().as_ref()) {
+            Some(&id) => id,
+            None => {
+                self.last_id += 1;
+                let id = self.last_id;
+                self.by_value.insert(Origin::clone(source.origin()), id);
+                self.new.push((id, Arc::clone(source.origin())));
+                id
+            }
+        };
         self.by_ptr.insert(ptr, id);
     }
 
@@ -199,19 +226,35 @@ impl Origins {
         let ptr = Arc::as_ptr(source.origin()) as usize;
         self.by_ptr.get(&ptr).copied().unwrap_or(0)
     }
+
+    /// Inserts the new origins.
+    pub(super) fn insert_new(&self, w: &mut Writer<'_, '_>) -> rusqlite::Result<u64> {
+        w.insert(
+            "origins",
+            &["id", "system", "file"],
+            self.new.iter(),
+            |b, (id, o)| {
+                b.put(id)?.put(&o.system)?.put(&o.file)?;
+                Ok(())
+            },
+        )
+    }
 }
 
 /// Everything one `save` writes, keeping the error's table at hand.
-struct Writer<'c, 'h> {
-    conn: &'c Connection,
-    table: &'static str,
-    hook: Hook<'h>,
+pub(super) struct Writer<'c, 'h> {
+    pub(super) conn: &'c Connection,
+    /// The table being written, for errors.
+    pub(super) table: &'static str,
+    pub(super) hook: Hook<'h>,
+    /// Called with the number of rows (or statements) each step wrote.
+    pub(super) progress: &'h mut dyn FnMut(u64),
 }
 
 impl<'c> Writer<'c, '_> {
     /// Inserts `rows` into `table` with multi-row `INSERT`s, `bind` giving each row's
     /// values in `columns` order. Returns the number of rows.
-    fn insert<T>(
+    pub(super) fn insert<T>(
         &mut self,
         table: &'static str,
         columns: &[&str],
@@ -233,6 +276,7 @@ impl<'c> Writer<'c, '_> {
         let mut written = 0u64;
         let mut count = 0u64;
         let hook = &mut *self.hook;
+        let progress = &mut *self.progress;
         let mut flush = |stmt: &mut Statement<'c>, batch: &mut Vec<T>| -> rusqlite::Result<()> {
             let mut binder = Binder { stmt, next: 0 };
             for row in batch.iter() {
@@ -241,6 +285,7 @@ impl<'c> Writer<'c, '_> {
             debug_assert_eq!(binder.next, batch.len() * columns.len());
             binder.stmt.raw_execute()?;
             written += batch.len() as u64;
+            progress(batch.len() as u64);
             hook(Checkpoint::Batch {
                 table,
                 rows: written,
@@ -263,12 +308,16 @@ impl<'c> Writer<'c, '_> {
     }
 }
 
-fn period(b: &mut Binder<'_, '_>, p: Period) -> rusqlite::Result<()> {
+pub(super) fn period(b: &mut Binder<'_, '_>, p: Period) -> rusqlite::Result<()> {
     b.put(date(p.start))?.put(date(p.end))?;
     Ok(())
 }
 
-fn source(b: &mut Binder<'_, '_>, origins: &Origins, s: &Source) -> rusqlite::Result<()> {
+pub(super) fn source(
+    b: &mut Binder<'_, '_>,
+    origins: &Origins,
+    s: &Source,
+) -> rusqlite::Result<()> {
     let row = match s.row_number() {
         None => None,
         Some(r) => Some(i64::try_from(r).map_err(|_| {
@@ -287,18 +336,6 @@ pub(super) fn save(
     net: &Network,
     hook: Hook<'_>,
 ) -> Result<SaveSummary, StoreError> {
-    save_with(conn, path, net, hook, |_| Ok(())).map(|(summary, ())| summary)
-}
-
-/// [`save`], then `extra` on the same transaction before it commits: what `extra` writes
-/// is committed together with the network, or not at all.
-pub(super) fn save_with<T>(
-    conn: &mut Connection,
-    path: &Path,
-    net: &Network,
-    hook: Hook<'_>,
-    extra: impl FnOnce(&Connection) -> Result<T, StoreError>,
-) -> Result<(SaveSummary, T), StoreError> {
     let mut origins = Origins::default();
     for s in net.agencies().map(|r| &r.source) {
         origins.note(s);
@@ -339,6 +376,7 @@ pub(super) fn save_with<T>(
         conn: &tx,
         table: "",
         hook: &mut *hook,
+        progress: &mut |_| {},
     };
     let summary = write_all(&mut w, net, &origins).map_err(|e| {
         let action = if w.table.is_empty() {
@@ -348,7 +386,6 @@ pub(super) fn save_with<T>(
         };
         sqlite(path, &action, e)
     })?;
-    let extra = extra(&tx)?;
     hook(Checkpoint::BeforeCommit);
     tx.commit()
         .map_err(|e| sqlite(path, "committing the save", e))?;
@@ -358,7 +395,7 @@ pub(super) fn save_with<T>(
     // snapshot can make this give up; the next save tries again.
     let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
     hook(Checkpoint::WalCheckpointed);
-    Ok((summary, extra))
+    Ok(summary)
 }
 
 fn write_all(
@@ -371,320 +408,77 @@ fn write_all(
         (w.hook)(Checkpoint::Emptied { table });
     }
     let mut s = SaveSummary {
-        origins: w.insert(
-            "origins",
-            &["id", "system", "file"],
-            origins.list.iter().enumerate(),
-            |b, (i, o)| {
-                b.put(i64::try_from(*i).unwrap_or(i64::MAX) + 1)?
-                    .put(&o.system)?
-                    .put(&o.file)?;
-                Ok(())
-            },
-        )?,
+        origins: origins.insert_new(w)?,
         ..SaveSummary::default()
     };
-    s.agencies = w.insert(
-        "agencies",
-        &[
-            "key",
-            "name",
-            "kind",
-            "ods_code",
-            "school_urn",
-            "origin_id",
-            "source_row",
-        ],
-        net.agencies(),
-        |b, a| {
-            b.put(a.key.as_str())?
-                .put(&a.name)?
-                .put(a.kind.name())?
-                .put(&a.ods_code)?
-                .put(&a.school_urn)?;
-            source(b, origins, &a.source)
-        },
-    )?;
-    s.teams = w.insert(
-        "teams",
-        &[
-            "key",
-            "name",
-            "agency_key",
-            "parent_team_key",
-            "origin_id",
-            "source_row",
-        ],
-        net.teams(),
-        |b, t| {
-            b.put(t.key.as_str())?
-                .put(&t.name)?
-                .put(t.agency.as_ref().map(|k| k.as_str()))?
-                .put(t.parent.as_ref().map(|k| k.as_str()))?;
-            source(b, origins, &t.source)
-        },
-    )?;
+    let o = origins;
+    s.agencies = w.insert("agencies", rows::AGENCIES, net.agencies(), |b, r| {
+        rows::agency(b, o, r)
+    })?;
+    s.teams = w.insert("teams", rows::TEAMS, net.teams(), |b, r| {
+        rows::team(b, o, r)
+    })?;
     s.professionals = w.insert(
         "professionals",
-        &[
-            "key",
-            "name",
-            "job_title",
-            "staff_id",
-            "registration_number",
-            "agency_key",
-            "team_key",
-            "email",
-            "phone",
-            "start_date",
-            "end_date",
-            "origin_id",
-            "source_row",
-        ],
+        rows::PROFESSIONALS,
         net.professionals(),
-        |b, p| {
-            b.put(p.key.as_str())?
-                .put(&p.name)?
-                .put(&p.job_title)?
-                .put(&p.staff_id)?
-                .put(&p.registration_number)?
-                .put(p.agency.as_ref().map(|k| k.as_str()))?
-                .put(p.team.as_ref().map(|k| k.as_str()))?
-                .put(&p.email)?
-                .put(&p.phone)?;
-            period(b, p.active)?;
-            source(b, origins, &p.source)
-        },
+        |b, r| rows::professional(b, o, r),
     )?;
-    s.persons = w.insert(
-        "persons",
-        &[
-            "key",
-            "kind",
-            "nhs_number",
-            "upn",
-            "former_upn",
-            "given_name",
-            "family_name",
-            "birth_date",
-            "expected_birth_date",
-            "sex",
-            "ethnicity",
-            "death_date",
-            "postcode",
-            "origin_id",
-            "source_row",
-        ],
-        net.persons(),
-        |b, p| {
-            b.put(p.key.as_str())?
-                .put(p.kind.name())?
-                .put(p.nhs_number.map(|n| n.to_string()))?
-                .put(p.upn.as_ref().map(|u| u.as_str()))?
-                .put(p.former_upn.as_ref().map(|u| u.as_str()))?
-                .put(&p.given_name)?
-                .put(&p.family_name)?
-                .put(date(p.birth_date))?
-                .put(date(p.expected_birth_date))?
-                .put(p.sex.map(Code::name))?
-                .put(&p.ethnicity)?
-                .put(date(p.death_date))?
-                .put(&p.postcode)?;
-            source(b, origins, &p.source)
-        },
-    )?;
+    s.persons = w.insert("persons", rows::PERSONS, net.persons(), |b, r| {
+        rows::person(b, o, r)
+    })?;
     s.person_identifiers = w.insert(
         "person_identifiers",
-        &["person_key", "kind", "value"],
+        rows::PERSON_IDENTIFIERS,
         net.persons()
             .flat_map(|p: &Person| p.other_identifiers.iter().map(move |i| (&p.key, i))),
-        |b, (person, i)| {
-            b.put(person.as_str())?.put(&i.kind)?.put(&i.value)?;
-            Ok(())
-        },
+        rows::person_identifier,
     )?;
-    s.households = w.insert(
-        "households",
-        &["key", "name", "origin_id", "source_row"],
-        net.households(),
-        |b, h| {
-            b.put(h.key.as_str())?.put(&h.name)?;
-            source(b, origins, &h.source)
-        },
-    )?;
-    let members = net.households().flat_map(|h| {
-        net.household_members(&h.key)
-            .unwrap_or_default()
-            .into_iter()
-            .map(move |(p, period)| (&h.key, &p.key, period))
-    });
+    s.households = w.insert("households", rows::HOUSEHOLDS, net.households(), |b, r| {
+        rows::household(b, o, r)
+    })?;
     s.household_members = w.insert(
         "household_members",
-        &["household_key", "person_key", "start_date", "end_date"],
-        members,
-        |b, (h, p, p_period)| {
-            b.put(h.as_str())?.put(p.as_str())?;
-            period(b, *p_period)
-        },
+        rows::HOUSEHOLD_MEMBERS,
+        net.households().flat_map(|h| members(net, h)),
+        rows::household_member,
     )?;
     s.relationships = w.insert(
         "relationships",
-        &[
-            "key",
-            "from_person_key",
-            "to_person_key",
-            "kind",
-            "parental_responsibility",
-            "start_date",
-            "end_date",
-            "origin_id",
-            "source_row",
-        ],
+        rows::RELATIONSHIPS,
         net.relationships(),
-        |b, r| {
-            b.put(r.key.as_str())?
-                .put(r.from.as_str())?
-                .put(r.to.as_str())?
-                .put(r.kind.name())?
-                .put(r.parental_responsibility)?;
-            period(b, r.period)?;
-            source(b, origins, &r.source)
-        },
+        |b, r| rows::relationship(b, o, r),
     )?;
-    s.episodes = w.insert(
-        "episodes",
-        &[
-            "key",
-            "person_key",
-            "kind",
-            "start_date",
-            "end_date",
-            "reason",
-            "referral_source",
-            "primary_need",
-            "closure_reason",
-            "outcome",
-            "category_of_abuse",
-            "legal_status",
-            "placement",
-            "origin_id",
-            "source_row",
-        ],
-        net.episodes(),
-        |b, e| {
-            b.put(e.key.as_str())?
-                .put(e.person.as_str())?
-                .put(e.kind().name())?;
-            period(b, e.period)?;
-            // reason, referral_source, primary_need, closure_reason, outcome,
-            // category_of_abuse, legal_status, placement
-            let mut detail: [Option<&str>; 8] = [None; 8];
-            match &e.detail {
-                EpisodeDetail::EarlyHelp { reason } => detail[0] = reason.as_deref(),
-                EpisodeDetail::ChildInNeed {
-                    referral_source,
-                    primary_need,
-                    closure_reason,
-                } => {
-                    detail[1] = referral_source.as_deref();
-                    detail[2] = primary_need.as_deref();
-                    detail[3] = closure_reason.as_deref();
-                }
-                EpisodeDetail::Section47 { outcome } => detail[4] = outcome.as_deref(),
-                EpisodeDetail::ChildProtectionPlan { category_of_abuse } => {
-                    detail[5] = category_of_abuse.map(Code::name);
-                }
-                EpisodeDetail::LookedAfter {
-                    legal_status,
-                    placement,
-                } => {
-                    detail[6] = legal_status.as_deref();
-                    detail[7] = placement.as_deref();
-                }
-            }
-            for d in detail {
-                b.put(d)?;
-            }
-            source(b, origins, &e.source)
-        },
-    )?;
-    s.activities = w.insert(
-        "activities",
-        &[
-            "key",
-            "person_key",
-            "professional_key",
-            "team_key",
-            "kind",
-            "start_date",
-            "end_date",
-            "origin_id",
-            "source_row",
-        ],
-        net.activities(),
-        |b, a| {
-            b.put(a.key.as_str())?
-                .put(a.person.as_str())?
-                .put(a.professional.as_ref().map(|k| k.as_str()))?
-                .put(a.team.as_ref().map(|k| k.as_str()))?
-                .put(a.kind.name())?;
-            period(b, a.period)?;
-            source(b, origins, &a.source)
-        },
-    )?;
+    s.episodes = w.insert("episodes", rows::EPISODES, net.episodes(), |b, r| {
+        rows::episode(b, o, r)
+    })?;
+    s.activities = w.insert("activities", rows::ACTIVITIES, net.activities(), |b, r| {
+        rows::activity(b, o, r)
+    })?;
     s.involvements = w.insert(
         "involvements",
-        &[
-            "key",
-            "person_key",
-            "professional_key",
-            "team_key",
-            "role_code",
-            "role_category",
-            "start_date",
-            "end_date",
-            "end_reason_code",
-            "end_reason_text",
-            "sensitivity",
-            "origin_id",
-            "source_row",
-        ],
+        rows::INVOLVEMENTS,
         net.involvements(),
-        |b, i: &InvolvementRef<'_>| {
-            let (code, text) = match i.end_reason() {
-                None => (None, None),
-                Some(EndReason::Dfe(r)) => (Some(r.name()), None),
-                Some(EndReason::Source(t)) => (None, Some(t.as_str())),
-            };
-            b.put(i.key().as_str())?
-                .put(i.person().key.as_str())?
-                .put(i.professional().map(|p| p.key.as_str()))?
-                .put(i.team().map(|t| t.key.as_str()))?
-                .put(i.role_code())?
-                .put(i.role().name())?;
-            period(b, i.period())?;
-            b.put(code)?.put(text)?.put(i.sensitivity().name())?;
-            source(b, origins, i.source())
-        },
+        |b, r| rows::involvement(b, o, r),
     )?;
     s.identity_links = w.insert(
         "identity_links",
-        &[
-            "person_key",
-            "record_key",
-            "matched_on",
-            "origin_id",
-            "source_row",
-        ],
+        rows::IDENTITY_LINKS,
         net.identity_links(),
-        |b, l| {
-            b.put(l.person.as_str())?
-                .put(l.record.as_str())?
-                .put(l.matched_on.name())?;
-            source(b, origins, &l.source)
-        },
+        |b, r| rows::identity_link(b, o, r),
     )?;
     Ok(s)
+}
+
+/// A household's memberships, as rows of `household_members`.
+pub(super) fn members<'n>(
+    net: &'n Network,
+    h: &'n Household,
+) -> impl Iterator<Item = rows::Member<'n>> + 'n {
+    net.household_members(&h.key)
+        .unwrap_or_default()
+        .into_iter()
+        .map(move |(p, when)| (&h.key, &p.key, when))
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// The migrations, in order: entry `n` takes a store from version `n` to version `n + 1`.
 /// Never edit an entry once released; add a new one.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// Version 1: one table per record kind. Keys are the `system:id` text; dates are ISO
 /// `YYYY-MM-DD` text, `NULL` for unknown or open; periods are half-open, so `end_date` is
@@ -235,6 +235,16 @@ CREATE TABLE change_events (
 ) STRICT;
 
 CREATE INDEX change_events_person ON change_events (person_key);
+";
+
+/// Version 3: incremental saving. Indexes on the references a save deletes rows by, and
+/// every episode's details as JSON (`detail`), so that details the typed columns do not
+/// have (assessments, plans, reviews, placements) are kept too.
+const V3: &str = "
+CREATE INDEX person_identifiers_person ON person_identifiers (person_key);
+CREATE INDEX household_members_household ON household_members (household_key);
+CREATE INDEX identity_links_person ON identity_links (person_key);
+ALTER TABLE episodes ADD COLUMN detail TEXT;
 ";
 
 /// Every table, children before parents: the order to empty them in.

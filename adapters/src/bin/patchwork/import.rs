@@ -7,13 +7,14 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use patchwork_adapters::nightly::{
-    Gates, HoldReason, ImportOutcome, ImportRequest, Timings, run_import,
+    Gates, HoldReason, ImportOutcome, ImportRequest, Timings, run_import_with_progress,
 };
 use patchwork_adapters::report::ImportReport;
-use patchwork_adapters::store::{ManifestEntry, Store};
+use patchwork_adapters::store::{DeltaSummary, ManifestEntry, Store};
 use patchwork_core::ChangeEvent;
 use serde::Serialize;
 
+use super::progress::Bars;
 use super::{ImportArgs, today};
 
 /// Exit code of an import a gate held (or rejected): the store is unchanged.
@@ -35,6 +36,11 @@ struct Report<'a> {
     reasons: &'a [HoldReason],
     /// Warnings of an import that loaded.
     warnings: &'a [String],
+    /// True for the first import into an empty store, which records no change events
+    /// (everything is new).
+    first_import: bool,
+    /// The rows the save inserted, updated and deleted, table by table (`loaded` only).
+    rows_written: Option<DeltaSummary>,
     /// The gates applied.
     gates: Gates,
     counts: Counts,
@@ -127,7 +133,14 @@ pub(crate) fn import(args: &ImportArgs) -> Result<ExitCode, String> {
             }
         }));
     }
-    let outcome = run_import(&mut store, &request).map_err(|e| format!("import: {e}"))?;
+    let bars = Bars::on_terminal(args.quiet);
+    let outcome = run_import_with_progress(&mut store, &request, &|p| {
+        if let Some(bars) = &bars {
+            bars.update(p);
+        }
+    })
+    .map_err(|e| format!("import: {e}"))?;
+    drop(bars);
     drop(store);
     let total = started.elapsed().as_secs_f64();
 
@@ -144,6 +157,8 @@ pub(crate) fn import(args: &ImportArgs) -> Result<ExitCode, String> {
             import_id: Some(*previous_import),
             reasons: &[],
             warnings: &[],
+            first_import: false,
+            rows_written: None,
             gates: request.gates,
             counts: counts(None, 0, &[]),
             timings: TimingsDoc {
@@ -166,6 +181,8 @@ pub(crate) fn import(args: &ImportArgs) -> Result<ExitCode, String> {
             import_id: None,
             reasons,
             warnings: &[],
+            first_import: false,
+            rows_written: None,
             gates: request.gates,
             counts: counts(Some(report), 0, &[]),
             timings: TimingsDoc {
@@ -180,6 +197,8 @@ pub(crate) fn import(args: &ImportArgs) -> Result<ExitCode, String> {
             import_id,
             report,
             events,
+            first,
+            written,
             ended,
             warnings,
             manifest,
@@ -191,6 +210,8 @@ pub(crate) fn import(args: &ImportArgs) -> Result<ExitCode, String> {
             import_id: Some(*import_id),
             reasons: &[],
             warnings,
+            first_import: *first,
+            rows_written: Some(*written),
             gates: request.gates,
             counts: counts(Some(report), *ended, events),
             timings: TimingsDoc {
@@ -256,6 +277,17 @@ fn summarise(args: &ImportArgs, doc: &Report<'_>, outcome: &ImportOutcome) {
                 c.change_events,
                 doc.timings.total
             );
+            if doc.first_import {
+                eprintln!("  first import into this store: no change events (everything is new)");
+            }
+            if let Some(w) = &doc.rows_written {
+                eprintln!(
+                    "  store: {} rows inserted, {} updated, {} deleted",
+                    w.inserted.total(),
+                    w.updated.total(),
+                    w.deleted.total()
+                );
+            }
             for (kind, n) in &c.change_events_by_kind {
                 eprintln!("  {n} x {kind}");
             }
