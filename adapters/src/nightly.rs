@@ -335,6 +335,9 @@ pub struct Progress {
 }
 
 /// Runs one nightly import into `store`; see the [module documentation](self).
+///
+/// The networks it built are freed on a background thread after the save, so that the
+/// outcome comes back without waiting for that.
 pub fn run_import(
     store: &mut Store,
     request: &ImportRequest,
@@ -489,6 +492,9 @@ pub fn run_import_with_progress(
             });
         })?;
     timings.save = clock.elapsed().as_secs_f64();
+    // Freeing two whole networks takes seconds on a large council: do it on a thread of
+    // its own, so that the caller (and a nightly job's exit) need not wait for it.
+    std::thread::spawn(move || drop((previous, tonight)));
     Ok(ImportOutcome::Loaded {
         import_id,
         report,
