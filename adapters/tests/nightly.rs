@@ -507,3 +507,56 @@ fn usage_errors_exit_2_and_failures_exit_1_naming_the_path() {
     );
     assert_eq!(last_import_id(&store), None);
 }
+
+#[test]
+fn progress_reports_every_step_and_ends_each_at_its_total() {
+    use patchwork_adapters::nightly::{
+        ImportOutcome, ImportRequest, Progress, Step, run_import_with_progress,
+    };
+    use std::sync::Mutex;
+
+    let dir = TempDir::new("progress");
+    let council = council();
+    let (ssd, feeds) = night1(&council, &dir.0);
+    let mut request = ImportRequest::new(council.today).ssd(&ssd);
+    for f in &feeds {
+        request = request.feed(f);
+    }
+    let bytes: u64 = std::fs::read_dir(&ssd)
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .chain(feeds.iter().map(|f| std::fs::metadata(f).unwrap().len()))
+        .sum();
+    let seen: Mutex<Vec<Progress>> = Mutex::new(Vec::new());
+    let mut store = Store::open(dir.0.join("p.sqlite")).unwrap();
+    let outcome =
+        run_import_with_progress(&mut store, &request, &|p| seen.lock().unwrap().push(p)).unwrap();
+    let ImportOutcome::Loaded { written, .. } = outcome else {
+        panic!("not loaded: {outcome:?}");
+    };
+    let seen = seen.into_inner().unwrap();
+    for step in [
+        Step::Hashing,
+        Step::Reading,
+        Step::Loading,
+        Step::Comparing,
+        Step::Saving,
+    ] {
+        let reports: Vec<&Progress> = seen.iter().filter(|p| p.step == step).collect();
+        let last = reports
+            .last()
+            .unwrap_or_else(|| panic!("no {step:?} report"));
+        assert_eq!(last.done, last.total, "{step:?} does not end at its total");
+        assert!(
+            reports.windows(2).all(|w| w[0].done <= w[1].done),
+            "{step:?} goes backwards"
+        );
+        match step {
+            // Every byte of every input file, hashed and then read.
+            Step::Hashing | Step::Reading => assert_eq!(last.total, bytes, "{step:?}"),
+            // Every row the save wrote.
+            Step::Saving => assert_eq!(last.total, written.total(), "{step:?}"),
+            _ => {}
+        }
+    }
+}

@@ -431,13 +431,6 @@ pub(super) fn save_delta_with<T>(
         last_import,
     } = change;
     let plan = Plan::new(old, new);
-    let total = plan.len();
-    let mut done = 0u64;
-    progress(0, total);
-    let mut count = |n: u64| {
-        done += n;
-        progress(done, total);
-    };
 
     // The rows written come from a network the core keeps consistent (every reference
     // resolves), applied to the stored copy of `old`, itself consistent: the result is
@@ -459,13 +452,22 @@ pub(super) fn save_delta_with<T>(
             });
         }
         hook(Checkpoint::Begun);
+        let mut origins = Origins::stored(&tx).map_err(|e| sqlite(path, "reading origins", e))?;
+        plan.note_origins(&mut origins);
+        let total = plan.len() + origins.new.len() as u64;
+        let mut done = 0u64;
+        progress(0, total);
+        let mut count = |n: u64| {
+            done += n;
+            progress(done, total);
+        };
         let mut w = Writer {
             conn: &tx,
             table: "",
             hook: &mut *hook,
             progress: &mut count,
         };
-        let summary = write_plan(&mut w, &plan).map_err(|e| {
+        let summary = write_plan(&mut w, &plan, &origins).map_err(|e| {
             let action = format!("saving the changes to table {}", w.table);
             sqlite(path, &action, e)
         })?;
@@ -485,7 +487,11 @@ pub(super) fn save_delta_with<T>(
     Ok((summary, extra))
 }
 
-fn write_plan(w: &mut Writer<'_, '_>, plan: &Plan<'_>) -> rusqlite::Result<DeltaSummary> {
+fn write_plan(
+    w: &mut Writer<'_, '_>,
+    plan: &Plan<'_>,
+    origins: &Origins,
+) -> rusqlite::Result<DeltaSummary> {
     let mut s = DeltaSummary::default();
     let del = |table: &str, column: &str| format!("DELETE FROM {table} WHERE {column} = ?1");
 
@@ -553,11 +559,9 @@ fn write_plan(w: &mut Writer<'_, '_>, plan: &Plan<'_>) -> rusqlite::Result<Delta
         &plan.agencies.delete,
     )?;
 
-    // The origins of what is written, then updates and inserts, parents first.
-    let mut origins = Origins::stored(w.conn)?;
-    plan.note_origins(&mut origins);
+    // The new origins of what is written, then updates and inserts, parents first.
     s.inserted.origins = origins.insert_new(w)?;
-    let o = &origins;
+    let o = origins;
 
     macro_rules! upsert {
         ($field:ident, $table:literal, $columns:expr, $plan:expr, $row:expr) => {
