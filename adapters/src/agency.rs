@@ -85,7 +85,7 @@
 //! ```
 
 use std::io::{self, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -159,15 +159,8 @@ pub fn import_feed(
     path: &Path,
     options: &FeedOptions,
 ) -> Result<ImportReport, TableError> {
-    let table = TableReader::open(path, options.limits)?;
-    // Room for the rows the file can hold (a feed row is rarely under 100 bytes), so that
-    // the network does not re-hash as it grows.
-    let size = std::fs::metadata(path).map_or(0, |m| m.len());
-    net.reserve(Capacity {
-        involvements: usize::try_from(size / 100).unwrap_or(0),
-        ..Capacity::default()
-    });
-    import_table(net, table, options)
+    let staged = stage_file(net, path, options)?;
+    Ok(apply_file(net, staged))
 }
 
 /// [`import_feed`] from any reader; `name` is the file name used in the report.
@@ -178,7 +171,76 @@ pub fn import_feed_reader<R: Read>(
     options: &FeedOptions,
 ) -> Result<ImportReport, TableError> {
     let table = TableReader::from_reader(name, reader, options.limits)?;
-    import_table(net, table, options)
+    let staged = stage_table(net, table, options)?;
+    Ok(apply_file(net, staged))
+}
+
+/// Reads several feed files into `net`, in the order given, with the same result as
+/// [`import_feed`] on each in turn, but reading (and matching) the files on up to
+/// `threads` threads at a time; only adding to the network is sequential. `done` is
+/// called with each file and its report as it is added.
+///
+/// A structurally broken file stops the import there, returning its path and error;
+/// `net` then holds the files before it (the nightly job discards it).
+pub fn import_feeds(
+    net: &mut Network,
+    paths: &[PathBuf],
+    options: &FeedOptions,
+    threads: usize,
+    done: &mut dyn FnMut(&Path, &ImportReport),
+) -> Result<ImportReport, (PathBuf, TableError)> {
+    /// Bytes of files read before their rows are added: bounds the rows held at once.
+    const GROUP_BYTES: u64 = 64 << 20;
+    let threads = threads.max(1);
+    let mut report = ImportReport::default();
+    let mut rest = paths;
+    while !rest.is_empty() {
+        // The next group: files up to GROUP_BYTES (at least one).
+        let mut bytes = 0;
+        let mut n = 0;
+        while n < rest.len() && (n == 0 || bytes < GROUP_BYTES) {
+            bytes += std::fs::metadata(&rest[n]).map_or(0, |m| m.len());
+            n += 1;
+        }
+        let (group, next) = rest.split_at(n);
+        rest = next;
+        let shared: &Network = net;
+        let mut staged: Vec<Option<Result<StagedFile, TableError>>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads.min(group.len()))
+                .map(|t| {
+                    scope.spawn(move || {
+                        group
+                            .iter()
+                            .enumerate()
+                            .skip(t)
+                            .step_by(threads)
+                            .map(|(i, path)| (i, stage_file(shared, path, options)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            let mut staged: Vec<Option<Result<StagedFile, TableError>>> =
+                (0..group.len()).map(|_| None).collect();
+            for worker in workers {
+                let results = worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                for (i, result) in results {
+                    staged[i] = Some(result);
+                }
+            }
+            staged
+        });
+        for (path, file) in group.iter().zip(staged.iter_mut()) {
+            let Some(file) = file.take() else {
+                continue;
+            };
+            let file_report = apply_file(net, file.map_err(|e| (path.clone(), e))?);
+            done(path, &file_report);
+            report.merge(file_report);
+        }
+    }
+    Ok(report)
 }
 
 /// The agency kind for its snake_case name.
@@ -261,11 +323,27 @@ struct Staged {
     link: IdentityLink,
 }
 
-fn import_table<R: Read>(
-    net: &mut Network,
+/// A feed file read and matched, not yet added to a network.
+struct StagedFile {
+    file: String,
+    rows: Vec<Staged>,
+    report: ImportReport,
+    read: u64,
+    quarantined: u64,
+    bytes: u64,
+}
+
+/// Reads and matches one feed file against `net` without changing it.
+fn stage_file(net: &Network, path: &Path, options: &FeedOptions) -> Result<StagedFile, TableError> {
+    let table = TableReader::open(path, options.limits)?;
+    stage_table(net, table, options)
+}
+
+fn stage_table<R: Read>(
+    net: &Network,
     mut table: TableReader<R>,
     options: &FeedOptions,
-) -> Result<ImportReport, TableError> {
+) -> Result<StagedFile, TableError> {
     let c = FeedColumns {
         record: table.require("record_id")?,
         agency: table.require("agency_id")?,
@@ -321,7 +399,31 @@ fn import_table<R: Read>(
             }
         }
     }
-    // The whole file has been read: only now does anything enter the network.
+    Ok(StagedFile {
+        bytes: table.bytes_read(),
+        file,
+        rows: staged,
+        report,
+        read: rows,
+        quarantined,
+    })
+}
+
+/// Adds a staged file's rows to `net`, in file order; returns the file's report.
+fn apply_file(net: &mut Network, staged: StagedFile) -> ImportReport {
+    let StagedFile {
+        file,
+        rows: staged,
+        mut report,
+        read: rows,
+        mut quarantined,
+        bytes,
+    } = staged;
+    // Room for the file's rows, so that the network does not re-hash as it grows.
+    net.reserve(Capacity {
+        involvements: staged.len(),
+        ..Capacity::default()
+    });
     let mut loaded = 0u64;
     for s in staged {
         let line = s.line;
@@ -344,26 +446,31 @@ fn import_table<R: Read>(
             }
         }
     }
-    let bytes = table.bytes_read();
     let counts = report.file(&file);
     counts.rows = rows;
     counts.loaded = loaded;
     counts.quarantined = quarantined;
     counts.bytes = bytes;
-    Ok(report)
+    report
 }
 
 /// Adds what a staged row brings. An agency, team or professional is described by the
 /// first row that names it (later rows' details are not compared), and is added even if
 /// that row's involvement is then refused, because later rows rely on it.
 fn apply(net: &mut Network, staged: Staged) -> Result<(), patchwork_core::Error> {
-    if let Some(agency) = staged.agency {
+    // Files read at the same time (see `import_feeds`) can each bring the same new
+    // agency, team or professional: the first file in order describes it, as when the
+    // files are read one after another.
+    if let Some(agency) = staged.agency.filter(|a| net.agency(&a.key).is_none()) {
         net.add_agency(agency)?;
     }
-    if let Some(team) = staged.team {
+    if let Some(team) = staged.team.filter(|t| net.team(&t.key).is_none()) {
         net.add_team(team)?;
     }
-    if let Some(p) = staged.professional {
+    if let Some(p) = staged
+        .professional
+        .filter(|p| net.professional(&p.key).is_none())
+    {
         net.add_professional(p)?;
     }
     net.add_involvement(staged.involvement)?;

@@ -658,17 +658,17 @@ fn read_extracts(
         }
         None => (Network::new(), ImportReport::default()),
     };
-    for feed in &request.feeds {
-        let feed_report =
-            agency::import_feed(&mut net, feed, &request.feed_options).map_err(|source| {
-                NightlyError::Feed {
-                    path: feed.clone(),
-                    source,
-                }
-            })?;
-        step(feed_report.files.values().map(|c| c.bytes).sum());
-        report.merge(feed_report);
-    }
+    // Feeds are read two (or more) files at a time; they are added in the order given.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let feeds = agency::import_feeds(
+        &mut net,
+        &request.feeds,
+        &request.feed_options,
+        threads,
+        &mut |_, feed_report| step(feed_report.files.values().map(|c| c.bytes).sum()),
+    )
+    .map_err(|(path, source)| NightlyError::Feed { path, source })?;
+    report.merge(feeds);
     Ok((net, report))
 }
 

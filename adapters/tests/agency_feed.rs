@@ -249,3 +249,112 @@ fn a_structurally_broken_feed_changes_nothing() {
         "f.csv: required column role_code is missing"
     );
 }
+
+// ----- several files, read at the same time -------------------------------------------------
+
+mod common;
+
+/// Everything a network holds, in the order it holds it (provenance included).
+fn everything(net: &Network) -> Vec<String> {
+    let mut all = Vec::new();
+    all.extend(net.agencies().map(|r| format!("{r:?}")));
+    all.extend(net.teams().map(|r| format!("{r:?}")));
+    all.extend(net.professionals().map(|r| format!("{r:?}")));
+    all.extend(net.involvements().map(|r| format!("{r:?}")));
+    all.extend(net.identity_links().map(|r| format!("{r:?}")));
+    all
+}
+
+fn sequential(base: &Network, paths: &[std::path::PathBuf]) -> (Network, String) {
+    let mut net = base.clone();
+    let mut report = patchwork_adapters::report::ImportReport::default();
+    for p in paths {
+        report.merge(
+            patchwork_adapters::agency::import_feed(&mut net, p, &FeedOptions::new("lcs")).unwrap(),
+        );
+    }
+    (net, serde_json::to_string(&report).unwrap())
+}
+
+fn parallel(base: &Network, paths: &[std::path::PathBuf], threads: usize) -> (Network, String) {
+    let mut net = base.clone();
+    let mut order = Vec::new();
+    let report = patchwork_adapters::agency::import_feeds(
+        &mut net,
+        paths,
+        &FeedOptions::new("lcs"),
+        threads,
+        &mut |path, _| order.push(path.to_owned()),
+    )
+    .unwrap();
+    assert_eq!(order, paths, "files are added in the order given");
+    (net, serde_json::to_string(&report).unwrap())
+}
+
+#[test]
+fn feeds_read_at_the_same_time_give_what_reading_them_in_turn_gives() {
+    let dir = common::TempDir::new("feeds-parallel");
+    let council = patchwork_adapters::synthetic::generate_sizes(
+        patchwork_adapters::synthetic::Sizes {
+            persons: 1_500,
+            involvements: 9_000,
+            professionals: 150,
+        },
+        23,
+    );
+    patchwork_adapters::synthetic::write_council(&council, &dir.0).unwrap();
+    let ssd = patchwork_adapters::ssd::import_dir(
+        &dir.0.join("ssd"),
+        &patchwork_adapters::ssd::SsdOptions::new(patchwork_adapters::ssd::Flavour::Lcs),
+    )
+    .unwrap();
+    let mut paths: Vec<_> = std::fs::read_dir(dir.0.join("agency"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    assert!(paths.len() > 5, "{paths:?}");
+    let (one, one_report) = sequential(&ssd.network, &paths);
+    assert!(one.involvement_count() > ssd.network.involvement_count());
+    for threads in [1, 2, 3] {
+        let (many, many_report) = parallel(&ssd.network, &paths, threads);
+        assert_eq!(everything(&many), everything(&one), "{threads} threads");
+        assert_eq!(many_report, one_report, "{threads} threads");
+    }
+}
+
+#[test]
+fn the_first_file_in_order_describes_an_agency_two_files_name() {
+    let dir = common::TempDir::new("feeds-first");
+    // Both files name agency HV1, its team T1 and professional P1, differently.
+    let a = feed(&[
+        "R1,HV1,Alpha health visiting,health,T1,Alpha team,P1,Ann Alpha,HV,health_visitor,9434765919,,,,2025-01-01,,standard",
+    ]);
+    let b = feed(&[
+        "R2,HV1,Beta health visiting,health,T1,Beta team,P1,Bea Beta,HV,health_visitor,,R93820120012C,,,2025-01-02,,standard",
+    ]);
+    let paths = [dir.0.join("a.csv"), dir.0.join("b.csv")];
+    std::fs::write(&paths[0], a).unwrap();
+    std::fs::write(&paths[1], b).unwrap();
+    let (one, one_report) = sequential(&council(), &paths);
+    let (many, many_report) = parallel(&council(), &paths, 2);
+    assert_eq!(everything(&many), everything(&one));
+    assert_eq!(many_report, one_report);
+    // Worked out by hand: file a comes first, so its names stand; both rows load.
+    assert_eq!(
+        many.agency(&AgencyKey::new("HV1", "agency")).unwrap().name,
+        "Alpha health visiting"
+    );
+    assert_eq!(
+        many.team(&TeamKey::new("HV1", "T1")).unwrap().name,
+        "Alpha team"
+    );
+    assert_eq!(
+        many.professional(&ProfessionalKey::new("HV1", "P1"))
+            .unwrap()
+            .name
+            .as_deref(),
+        Some("Ann Alpha")
+    );
+    assert_eq!(many.involvement_count(), 2, "both rows load: {many_report}");
+}
