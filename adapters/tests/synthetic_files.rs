@@ -197,6 +197,7 @@ fn generated_s_data_loads_back_with_the_same_facts() {
             EpisodeDetail::LookedAfter { .. } => EpisodeDetail::LookedAfter {
                 legal_status: None,
                 placement: None,
+                care: None,
             },
             other => other.clone(),
         };

@@ -422,6 +422,7 @@ fn read_all(conn: &Connection, path: &Path) -> Result<Network, StoreError> {
                 death_date: opt_date(row, 12)?,
                 postcode: opt_string(row, 13)?,
                 other_identifiers,
+                looked_after: None,
                 source: t.source(row, 14)?,
             })?;
             Ok(())
@@ -515,6 +516,7 @@ fn read_all(conn: &Connection, path: &Path) -> Result<Network, StoreError> {
                 EpisodeKind::LookedAfter => EpisodeDetail::LookedAfter {
                     legal_status: opt_string(row, 12)?,
                     placement: opt_string(row, 13)?,
+                    care: None,
                 },
             };
             net.add_episode(Episode {

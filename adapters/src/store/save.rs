@@ -597,6 +597,7 @@ fn write_all(
                 EpisodeDetail::LookedAfter {
                     legal_status,
                     placement,
+                    ..
                 } => {
                     detail[6] = legal_status.as_deref();
                     detail[7] = placement.as_deref();
