@@ -34,6 +34,7 @@ pub mod agency;
 pub mod nightly;
 pub mod report;
 pub mod ssd;
+pub mod ssda903;
 pub mod store;
 pub mod synthetic;
 pub mod table;
