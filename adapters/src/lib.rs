@@ -5,6 +5,8 @@
 //!
 //! * [`ssd`]: the Standard Safeguarding Dataset extract of Liquidlogic LCS, Mosaic and
 //!   Eclipse: import (and the council's role-code mapping).
+//! * [`ssda903`]: the children looked after return (SSDA903) CSV files: import, and
+//!   export of a collection year with the columns the DfE's validator expects.
 //! * [`agency`]: the partner-agency feed, one CSV format for health, schools, police,
 //!   housing and others, matched to children by NHS number, UPN or council id.
 //! * [`store`]: the embedded SQLite store a nightly job saves the whole network to, and

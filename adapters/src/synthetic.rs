@@ -101,11 +101,11 @@ use crate::agency::{FeedWriteError, write_feed_involvements};
 use crate::ssd::{self, ExportOptions, ExportSummary, Flavour, council_agency_key, schema};
 use chrono::{NaiveDate, TimeDelta};
 use patchwork_core::{
-    Agency, AgencyKey, AgencyKind, Capacity, CareEpisode, CategoryOfAbuse, EndReason, Episode,
-    EpisodeDetail, EpisodeKey, EpisodeKind, Error, Household, HouseholdKey, Involvement,
-    InvolvementKey, Network, NhsNumber, Period, Person, PersonKey, PersonKind, Professional,
-    ProfessionalKey, Relationship, RelationshipKey, RelationshipKind, Role, RoleCategory,
-    Sensitivity, Sex, Source, SwChangeReason, Team, TeamKey, Upn,
+    Agency, AgencyKey, AgencyKind, Capacity, CategoryOfAbuse, EndReason, Episode, EpisodeDetail,
+    EpisodeKey, EpisodeKind, Error, Household, HouseholdKey, Involvement, InvolvementKey, Network,
+    NhsNumber, Period, Person, PersonKey, PersonKind, Professional, ProfessionalKey, Relationship,
+    RelationshipKey, RelationshipKind, Role, RoleCategory, Sensitivity, Sex, Source,
+    SwChangeReason, Team, TeamKey, Upn,
 };
 use rand::rngs::SmallRng;
 use rand::seq::IndexedRandom;
@@ -591,20 +591,6 @@ const PRIMARY_NEEDS: &[&str] = &[
 const CLOSURE_REASONS: &[&str] = &["RC1", "RC2", "RC3", "RC4", "RC5", "RC6", "RC7", "RC8"];
 const LEGAL_STATUS: &[&str] = &["C2", "C2", "C2", "C1", "V2", "V2", "E1", "J2", "L1"];
 const PLACEMENTS: &[&str] = &["U1", "U3", "U4", "U4", "U5", "U6", "K2", "R1", "P1", "H5"];
-/// The SSDA903 facts of a child's first episode of care, chosen from the child's index
-/// (not the random stream, so that adding them changed nothing else the generator makes).
-fn care_episode(child: u32) -> CareEpisode {
-    const NEEDS: [&str; 8] = ["N1", "N1", "N1", "N2", "N4", "N5", "N6", "N8"];
-    const PROVIDERS: [&str; 5] = ["PR1", "PR1", "PR2", "PR3", "PR4"];
-    let n = child as usize;
-    CareEpisode {
-        reason_new_episode: Some("S".into()),
-        category_of_need: Some(NEEDS[n % NEEDS.len()].into()),
-        placement_provider: Some(PROVIDERS[(n / 8) % PROVIDERS.len()].into()),
-        ..CareEpisode::default()
-    }
-}
-
 const EARLY_HELP_REASONS: &[&str] = &[
     "Parenting support",
     "School attendance",
@@ -2011,7 +1997,7 @@ impl Generator {
                         let detail = EpisodeDetail::LookedAfter {
                             legal_status: Some(self.pick(LEGAL_STATUS).to_owned()),
                             placement: Some(self.pick(PLACEMENTS).to_owned()),
-                            care: Some(Box::new(care_episode(c))),
+                            care: None,
                         };
                         self.episode(c, la_start, None, detail);
                         self.involve(c, iro, Kind::Iro, la_start, None, None);

@@ -10,11 +10,12 @@ use chrono::NaiveDate;
 use patchwork_adapters::ssda903::{
     CollectionYear, ExportError, File903, ImportOptions, export_tables, import_files, write_dir,
 };
-use patchwork_adapters::synthetic::{self, Tier};
+use patchwork_adapters::synthetic::{self, SyntheticCouncil, Tier};
 use patchwork_core::{
-    CareEpisode, EndReason, Episode, EpisodeDetail, EpisodeKey, Involvement, InvolvementKey,
-    Network, Period, Person, PersonKey, PersonKind, Professional, ProfessionalKey, Role,
-    RoleCategory, Sensitivity, Sex, Source, SwChangeReason,
+    CareEpisode, CareReview, EndReason, Episode, EpisodeDetail, EpisodeKey, HealthOutcomes,
+    Involvement, InvolvementKey, LookedAfterChild, MissingPeriod, Network, Period, Person,
+    PersonKey, PersonKind, PreviousPermanence, Professional, ProfessionalKey, Role, RoleCategory,
+    Sensitivity, Sex, Source, SwChangeReason,
 };
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -312,11 +313,85 @@ fn as_map(tables: BTreeMap<File903, (u64, Vec<u8>)>) -> HashMap<String, Vec<u8>>
         .collect()
 }
 
+/// The generator's looked-after episodes carry legal status and placement only (what the
+/// SSD holds); this adds the rest of the return's facts, varied by position, so that the
+/// round trip exercises every file.
+fn with_return_facts(mut council: SyntheticCouncil) -> SyntheticCouncil {
+    const NEEDS: [&str; 4] = ["N1", "N2", "N4", "N8"];
+    const PROVIDERS: [&str; 3] = ["PR1", "PR2", "PR4"];
+    let mut starts: HashMap<PersonKey, NaiveDate> = HashMap::new();
+    for (n, e) in council.episodes.iter_mut().enumerate() {
+        if let EpisodeDetail::LookedAfter { care, .. } = &mut e.detail {
+            *care = Some(Box::new(CareEpisode {
+                reason_new_episode: Some("S".into()),
+                category_of_need: Some(NEEDS[n % 4].into()),
+                placement_provider: Some(PROVIDERS[n % 3].into()),
+                home_postcode: (n % 2 == 0).then(|| "ZZ1 1AA".into()),
+                placement_postcode: (n % 3 == 0).then(|| "ZZ9 9ZZ".into()),
+                urn: (n % 3 == 0).then(|| "SC123456".into()),
+                ..CareEpisode::default()
+            }));
+            starts.insert(e.person.clone(), e.period.start.unwrap());
+        }
+    }
+    let today = council.today;
+    for (n, p) in council.persons.iter_mut().enumerate() {
+        let Some(&start) = starts.get(&p.key) else {
+            continue;
+        };
+        let mut facts = LookedAfterChild {
+            previous_permanence: Some(PreviousPermanence {
+                option: Some("Z1".into()),
+                la: None,
+                date: None,
+            }),
+            ..LookedAfterChild::default()
+        };
+        for k in 1..4 {
+            let date = start + chrono::Days::new(120 * k);
+            if date <= today {
+                facts.reviews.push(CareReview {
+                    date,
+                    participation: Some(format!("PN{}", (n + k as usize) % 8)),
+                });
+            }
+        }
+        if n % 5 == 0 {
+            let s = start + chrono::Days::new(40);
+            facts.missing.push(MissingPeriod {
+                kind: if n % 2 == 0 { "M" } else { "A" }.into(),
+                start: s,
+                end: (n % 3 != 0).then(|| s + chrono::Days::new(2)),
+            });
+        }
+        if n % 7 == 0 {
+            facts.uasc_ceased = p.birth_date.map(|b| b + chrono::Months::new(18 * 12));
+        }
+        if n % 2 == 0 {
+            facts.outcomes.push(HealthOutcomes {
+                year: 2025,
+                sdq_score: Some((n % 41) as u8),
+                sdq_reason: None,
+                convicted: Some(false),
+                health_check: None,
+                immunisations: Some(true),
+                teeth_check: Some(n % 3 == 0),
+                health_assessment: Some(true),
+                substance_misuse: Some(false),
+                intervention_received: None,
+                intervention_offered: None,
+            });
+        }
+        p.looked_after = Some(Box::new(facts));
+    }
+    council
+}
+
 /// Generated S-tier data -> export -> import gives the same episodes and social worker
 /// involvements, and exporting the imported network gives the same files again.
 #[test]
 fn generated_data_round_trips_through_the_return() {
-    let council = synthetic::generate(Tier::S, 11);
+    let council = with_return_facts(synthetic::generate(Tier::S, 11));
     let net = council.extract_network().unwrap();
     for year in [CollectionYear(2025), CollectionYear(2026)] {
         let files = as_map(export_tables(&net, year).unwrap());
@@ -373,7 +448,17 @@ fn generated_data_round_trips_through_the_return() {
         if year == CollectionYear(2025) {
             assert!(checked > 50, "{checked}");
         }
-        // The imported network writes the same return.
+        // The imported network writes the same return, every file.
+        if year == CollectionYear(2025) {
+            for file in File903::ALL {
+                let rows = files[file.stem()].iter().filter(|b| **b == b'\n').count() - 1;
+                let some = !matches!(
+                    file,
+                    File903::Oc3 | File903::Ad1 | File903::PlacedForAdoption
+                );
+                assert_eq!(rows > 0, some, "{}", file.file_name());
+            }
+        }
         let again = as_map(export_tables(&im.network, year).unwrap());
         for (stem, bytes) in &files {
             assert_eq!(again[stem], *bytes, "{year} {stem}");
@@ -405,5 +490,181 @@ fn write_dir_writes_the_eleven_files_under_ssda903() {
     assert_eq!(
         im.network.episodes().count() as u64,
         summary.rows["episodes.csv"]
+    );
+}
+
+/// The example return of the format notes (csc-formats.md 2.3) read in and written out
+/// for 2024-25 gives back the same text: every date, code and derived reason.
+#[test]
+fn the_format_notes_example_comes_back_unchanged() {
+    let example: [(&str, &str); 5] = [
+        (
+            "header",
+            "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\r\nFK1001,F,14/02/2012,WBRI,UN1,0,\r\n",
+        ),
+        (
+            "episodes",
+            "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\r\n\
+FK1001,03/05/2024,S,C1,N1,U4,PR1,10/09/2024,X1,,ZZ1 1AA,ZZ2 2BB,SC999999\r\n\
+FK1001,10/09/2024,L,C2,N1,U4,PR1,,,,ZZ1 1AA,ZZ2 2BB,SC999999\r\n",
+        ),
+        (
+            "reviews",
+            "CHILD,DOB,REVIEW,REVIEW_CODE\r\nFK1001,14/02/2012,31/05/2024,PN1\r\n",
+        ),
+        (
+            "sw_episodes",
+            "CHILD,DOB,SW_ID,SW_DECOM,SW_DEC,SW_REASON\r\n\
+FK1001,14/02/2012,SW123456,01/04/2024,15/10/2024,FCONTA\r\n\
+FK1001,14/02/2012,SW654321,15/10/2024,,LEFTRL\r\n",
+        ),
+        (
+            "missing",
+            "CHILD,DOB,MISSING,MIS_START,MIS_END\r\nFK1001,14/02/2012,M,02/11/2024,03/11/2024\r\n",
+        ),
+    ];
+    let files: HashMap<String, Vec<u8>> = example
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+        .collect();
+    let im = import_files(&files, &ImportOptions::new("la")).unwrap();
+    assert_eq!(im.report.quarantined(), 0);
+    let out = as_map(export_tables(&im.network, CollectionYear(2025)).unwrap());
+    for (stem, text) in example {
+        assert_eq!(
+            String::from_utf8(out[stem].clone()).unwrap(),
+            text,
+            "{stem}"
+        );
+    }
+}
+
+/// A child's own facts, and which of them a year's return carries, worked out by hand.
+#[test]
+fn the_childs_own_files_follow_the_year() {
+    let mut net = Network::new();
+    let mut p = Person::new(PersonKey::new("la", "A1"), PersonKind::Child, src());
+    p.sex = Some(Sex::Female);
+    p.birth_date = Some(d(2008, 7, 1));
+    p.ethnicity = Some("MWBC".into());
+    p.looked_after = Some(Box::new(LookedAfterChild {
+        mother: Some(true),
+        mother_child_birth_date: Some(d(2024, 12, 1)),
+        uasc_ceased: Some(d(2026, 7, 1)),
+        reviews: vec![
+            CareReview {
+                date: d(2024, 3, 30),
+                participation: Some("PN1".into()),
+            },
+            CareReview {
+                date: d(2024, 9, 30),
+                participation: Some("PN4".into()),
+            },
+        ],
+        missing: vec![
+            MissingPeriod {
+                kind: "A".into(),
+                start: d(2024, 2, 1),
+                end: Some(d(2024, 3, 31)),
+            },
+            MissingPeriod {
+                kind: "M".into(),
+                start: d(2025, 3, 30),
+                end: Some(d(2025, 4, 2)),
+            },
+        ],
+        adoption_decisions: vec![patchwork_core::AdoptionDecision {
+            date: d(2024, 6, 1),
+            ceased: Some(d(2025, 1, 6)),
+            reason_ceased: Some("RD1".into()),
+        }],
+        previous_permanence: Some(PreviousPermanence {
+            option: Some("P1".into()),
+            la: Some("999".into()),
+            date: Some("zz/05/2015".into()),
+        }),
+        adoption: Some(patchwork_core::Adoption {
+            date_intention: Some(d(2024, 10, 1)),
+            date_matched: Some(d(2024, 8, 1)),
+            foster_carers: Some(true),
+            number_of_adopters: Some(2),
+            sex_of_adopters: Some("MF".into()),
+            legal_status_of_adopters: Some("L11".into()),
+        }),
+        outcomes: vec![],
+        care_leaver: vec![patchwork_core::CareLeaverStatus {
+            year: 2026,
+            in_touch: Some("YES".into()),
+            activity: Some("F2".into()),
+            accommodation: Some("B1".into()),
+        }],
+        ..LookedAfterChild::default()
+    }));
+    net.add_person(p).unwrap();
+    let care = |rne: &str, rec: Option<&str>| CareEpisode {
+        reason_new_episode: Some(rne.into()),
+        reason_ceased: rec.map(Into::into),
+        ..CareEpisode::default()
+    };
+    // Started in 2024-25 (so previous permanence is due), adopted in it (E12).
+    net.add_episode(la_episode(
+        "A1",
+        d(2024, 4, 20),
+        Some(d(2025, 2, 1)),
+        care("S", Some("E12")),
+    ))
+    .unwrap();
+
+    let tables = export_tables(&net, CollectionYear(2025)).unwrap();
+    let text = |f: File903| String::from_utf8(tables[&f].1.clone()).unwrap();
+    let body = |f: File903| text(f).split_once("\r\n").unwrap().1.to_owned();
+    assert_eq!(
+        body(File903::Header),
+        "A1,F,01/07/2008,MWBC,,1,01/12/2024\r\n"
+    );
+    assert_eq!(body(File903::Uasc), "A1,F,01/07/2008,01/07/2026\r\n");
+    // The March 2024 review is last year's.
+    assert_eq!(body(File903::Reviews), "A1,01/07/2008,30/09/2024,PN4\r\n");
+    // The first period ended in last year; the second ends after this one: written open.
+    assert_eq!(body(File903::Missing), "A1,01/07/2008,M,30/03/2025,\r\n");
+    assert_eq!(
+        body(File903::PlacedForAdoption),
+        "A1,01/07/2008,01/06/2024,06/01/2025,RD1\r\n"
+    );
+    assert_eq!(
+        body(File903::PreviousPermanence),
+        "A1,01/07/2008,P1,999,zz/05/2015\r\n"
+    );
+    assert_eq!(
+        body(File903::Ad1),
+        "A1,01/07/2008,01/10/2024,01/08/2024,1,2,MF,L11\r\n"
+    );
+    // The OC3 row is for 2025-26, and there is no OC2 row.
+    assert_eq!(body(File903::Oc3), "");
+    assert_eq!(body(File903::Oc2), "");
+
+    // 2025-26: the child left care in the last year, but has an OC3 row for this one: in
+    // the header and OC3, with UASC (a fact of the child) and the missing period that
+    // ran from 30 March into April 2025.
+    let tables = export_tables(&net, CollectionYear(2026)).unwrap();
+    let rows: BTreeMap<File903, u64> = tables.iter().map(|(f, (n, _))| (*f, *n)).collect();
+    let nonzero: Vec<File903> = rows
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(f, _)| *f)
+        .collect();
+    assert_eq!(
+        nonzero,
+        [
+            File903::Header,
+            File903::Uasc,
+            File903::Oc3,
+            File903::Missing
+        ]
+    );
+    let body = String::from_utf8(tables[&File903::Oc3].1.clone()).unwrap();
+    assert_eq!(
+        body,
+        "CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\r\nA1,01/07/2008,YES,F2,B1\r\n"
     );
 }
