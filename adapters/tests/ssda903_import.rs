@@ -216,6 +216,7 @@ fn a_hand_built_return_loads_field_by_field() {
 fn the_corpus_fake_return_imports_without_a_structural_error() {
     let dir = fake_data();
     let im = import_dir(&dir, &ImportOptions::new("fake")).expect("no structural error");
+    eprintln!("{}", im.report);
     let header = std::fs::read_to_string(dir.join("header.csv")).unwrap();
     let header_rows = header.lines().skip(1).filter(|l| !l.is_empty()).count() as u64;
     // One header row has MOTHER "1.0", outside the code list (0/1): found here by eye.
@@ -265,6 +266,15 @@ fn the_corpus_fake_return_imports_without_a_structural_error() {
     // The one social worker row names a child the header does not have.
     let sw = counts(&im, "sw_episodes.csv");
     assert_eq!((sw.rows, sw.quarantined), (1, 1));
+    // The validator's copy of placed_for_adoption.csv with errors has the same columns:
+    // it is reported, not read.
+    assert!(
+        im.report
+            .problems
+            .iter()
+            .any(|p| p.file.ends_with("placed_for_adoption_errors.csv")
+                && p.kind == ProblemKind::DuplicateId)
+    );
     // Most episodes load.
     let ep = counts(&im, "episodes.csv");
     assert!(ep.loaded * 10 > ep.rows * 9, "{ep:?}");
@@ -521,4 +531,71 @@ FK1002,01/09/2008,41,,0,,1,1,1,0,,\n";
             .iter()
             .any(|p| p.kind == ProblemKind::MissingValue && p.message.contains("collection year"))
     );
+}
+
+#[test]
+fn social_worker_duplicates_are_refused_and_overlaps_flagged() {
+    let sw = "CHILD,DOB,SW_ID,SW_DECOM,SW_DEC,SW_REASON\n\
+FK1001,14/02/2012,SW1,01/04/2024,01/09/2024,FCONTA\n\
+FK1001,14/02/2012,SW1,01/04/2024,01/09/2024,FCONTA\n\
+FK1001,14/02/2012,SW2,01/08/2024,,CHCHAN\n";
+    let im = import(&[("header", HEADER), ("sw_episodes", sw)]);
+    let got: Vec<_> = im
+        .report
+        .problems
+        .iter()
+        .filter(|p| p.kind != ProblemKind::MissingTable)
+        .map(|p| (p.line, p.kind, p.severity))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Some(4), ProblemKind::Rejected, Severity::Warning),
+            (Some(3), ProblemKind::DuplicateId, Severity::Quarantined),
+        ]
+    );
+    let c = counts(&im, "sw_episodes.csv");
+    assert_eq!((c.rows, c.loaded, c.quarantined), (3, 2, 1));
+    // The overlapping second worker still says why the first one's allocation ended.
+    let first = im
+        .network
+        .involvements()
+        .find(|i| i.professional().unwrap().key.id() == "SW1")
+        .unwrap();
+    assert_eq!(
+        first.end_reason(),
+        Some(&EndReason::Dfe(SwChangeReason::ChildRequested))
+    );
+}
+
+#[test]
+fn files_are_found_by_their_columns_when_named_otherwise() {
+    let dir = common::TempDir::new("ssda903-by-columns");
+    std::fs::write(dir.0.join("SSDA903_2025_Header.csv"), HEADER).unwrap();
+    std::fs::write(dir.0.join("eps.CSV"), EPISODES).unwrap();
+    std::fs::write(dir.0.join("notes.csv"), "a,b\n1,2\n").unwrap();
+    let im = import_dir(&dir.0, &ImportOptions::new("la")).unwrap();
+    assert_eq!(im.network.person_count(), 2);
+    assert_eq!(im.network.episodes().count(), 3);
+    assert_eq!(im.report.count(ProblemKind::MissingTable), 9);
+
+    // A file named for a table wins over one with its columns, which is reported.
+    std::fs::write(dir.0.join("episodes.csv"), EPISODES.lines().next().unwrap()).unwrap();
+    let im = import_dir(&dir.0, &ImportOptions::new("la")).unwrap();
+    assert_eq!(im.network.episodes().count(), 0);
+    assert!(
+        im.report
+            .problems
+            .iter()
+            .any(|p| p.file.ends_with("eps.CSV")
+                && p.kind == ProblemKind::DuplicateId
+                && p.severity == Severity::Warning)
+    );
+
+    // Two files with the same columns and neither named for it: which to read is unknown.
+    std::fs::write(dir.0.join("header_copy.csv"), HEADER).unwrap();
+    assert!(matches!(
+        import_dir(&dir.0, &ImportOptions::new("la")),
+        Err(Ssda903Error::TwoFiles { .. })
+    ));
 }

@@ -54,8 +54,18 @@ pub enum Ssda903Error {
     #[error("{0}: not a folder")]
     NotAFolder(PathBuf),
     /// `header.csv` is missing: without the children nothing else can load.
-    #[error("{0}: header.csv is missing; it is required")]
+    #[error("{0}: header.csv is missing (no file named so, nor with its columns); it is required")]
     NoHeader(PathBuf),
+    /// Two files in the folder are the same SSDA903 file (by name or by columns).
+    #[error("{}: and {}: both are {file}; keep one", .first.display(), .second.display())]
+    TwoFiles {
+        /// Which file both are.
+        file: String,
+        /// The first found.
+        first: PathBuf,
+        /// The second.
+        second: PathBuf,
+    },
     /// A file is structurally broken (unreadable, not CSV, a required column missing,
     /// over a size limit).
     #[error(transparent)]
@@ -74,26 +84,91 @@ pub struct Ssda903Import {
     pub year: Option<CollectionYear>,
 }
 
-/// Reads the SSDA903 files in `dir` (`header.csv`, `episodes.csv`, ...) into a new
-/// network. Only `header.csv` is required; a missing file is a warning.
+/// Reads the SSDA903 files in `dir` into a new network. A file is found by its name
+/// (`header.csv`, `episodes.csv`, ...) or, like the DfE's validator does, by the set of
+/// its column names (so `SSDA903_2025_Header.csv` is found too). Only the header file is
+/// required; a missing file is a warning.
 ///
 /// Rows with problems are quarantined and reported; the rest loads. A structurally
 /// broken file fails the whole import.
 pub fn import_dir(dir: &Path, options: &ImportOptions) -> Result<Ssda903Import, Ssda903Error> {
-    if !dir.is_dir() {
-        return Err(Ssda903Error::NotAFolder(dir.to_owned()));
-    }
-    if !dir.join(File903::Header.file_name()).is_file() {
+    let (paths, ignored) = find_files(dir, options.limits)?;
+    if !paths.contains_key(&File903::Header) {
         return Err(Ssda903Error::NoHeader(dir.to_owned()));
     }
-    run(options, |file| {
+    let mut im = run(options, |file| match paths.get(&file) {
+        Some(path) => TableReader::open(path, options.limits).map(Some),
+        None => Ok(None),
+    })?;
+    for (path, file) in ignored {
+        im.report.push(Problem {
+            file: path.display().to_string(),
+            line: None,
+            column: None,
+            kind: ProblemKind::DuplicateId,
+            severity: Severity::Warning,
+            message: format!(
+                "has the columns of {} but is not read: the file of that name is",
+                file.file_name()
+            ),
+        });
+    }
+    Ok(im)
+}
+
+/// Files found, and files with the columns of a file found by name (not read).
+type Found = (BTreeMap<File903, PathBuf>, Vec<(PathBuf, File903)>);
+
+/// The SSDA903 files in `dir`: by name, else by their set of column names.
+fn find_files(dir: &Path, limits: Limits) -> Result<Found, Ssda903Error> {
+    let entries = std::fs::read_dir(dir).map_err(|_| Ssda903Error::NotAFolder(dir.to_owned()))?;
+    let mut others: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")))
+        .collect();
+    others.sort();
+    let mut found = BTreeMap::new();
+    for file in File903::ALL {
         let path = dir.join(file.file_name());
         if path.is_file() {
-            TableReader::open(&path, options.limits).map(Some)
-        } else {
-            Ok(None)
+            others.retain(|p| p != &path);
+            found.insert(file, path);
         }
-    })
+    }
+    let by_name: Vec<File903> = found.keys().copied().collect();
+    let mut ignored = Vec::new();
+    for path in others {
+        // Only the header row is read; an unreadable or odd file is simply not one of ours.
+        let Ok(reader) = TableReader::open(&path, limits) else {
+            continue;
+        };
+        let mut names: Vec<String> = reader
+            .headers()
+            .iter()
+            .map(|h| h.to_ascii_uppercase())
+            .collect();
+        names.sort();
+        for file in File903::ALL {
+            let mut expected: Vec<&str> = file.columns(Layout::Y2024_25).to_vec();
+            expected.sort_unstable();
+            if names == expected {
+                if by_name.contains(&file) {
+                    ignored.push((path, file));
+                    break;
+                }
+                if let Some(first) = found.get(&file) {
+                    return Err(Ssda903Error::TwoFiles {
+                        file: file.file_name(),
+                        first: first.clone(),
+                        second: path,
+                    });
+                }
+                found.insert(file, path);
+                break;
+            }
+        }
+    }
+    Ok((found, ignored))
 }
 
 /// Reads SSDA903 files from memory, keyed by file stem (`header`, `episodes`, ...), for
@@ -749,11 +824,40 @@ impl Importer<'_> {
         self.sw
             .sort_by(|a, b| (&a.child, a.start).cmp(&(&b.child, b.start)));
         let mut involvements: Vec<(Involvement, String, u64)> = Vec::with_capacity(self.sw.len());
-        let mut previous: Option<usize> = None;
+        // The previous episode kept: its index in `self.sw` and in `involvements`.
+        let mut previous: Option<(usize, usize)> = None;
+        let mut sw_problems = Vec::new();
         for (i, s) in self.sw.iter().enumerate() {
-            let prev = previous.filter(|&p| self.sw[p].child == s.child);
+            let prev = previous
+                .filter(|&(p, _)| self.sw[p].child == s.child)
+                .map(|(_, v)| v);
+            if let Some((p, _)) = previous.filter(|&(p, _)| self.sw[p].child == s.child)
+                && let p = &self.sw[p]
+            {
+                if p.start == s.start && p.worker == s.worker {
+                    sw_problems.push((
+                        s.file.clone(),
+                        s.line,
+                        ProblemKind::DuplicateId,
+                        "a second social worker episode of this child, worker and start date",
+                    ));
+                    continue;
+                }
+                if p.end.is_none_or(|end| end > s.start) {
+                    // The network holds overlapping allocations (two workers at once is a
+                    // gap it reports); the return does not allow them.
+                    self.report.push(Problem {
+                        file: s.file.clone(),
+                        line: Some(s.line),
+                        column: Some("SW_DECOM".into()),
+                        kind: ProblemKind::Rejected,
+                        severity: Severity::Warning,
+                        message: "starts before the child's previous social worker episode ends (validator rule SW08); loaded".into(),
+                    });
+                }
+            }
             if let (Some(p), Some(reason)) = (prev, s.reason)
-                && self.sw[p].end.is_some()
+                && involvements[p].0.period.end.is_some()
             {
                 involvements[p].0.end_reason = Some(EndReason::Dfe(reason));
             }
@@ -788,7 +892,10 @@ impl Importer<'_> {
                 s.file.clone(),
                 s.line,
             ));
-            previous = Some(i);
+            previous = Some((i, involvements.len() - 1));
+        }
+        for (file, line, kind, message) in sw_problems {
+            self.quarantine(&file, line, Some("SW_DECOM"), kind, message.to_owned());
         }
 
         for (_, c) in std::mem::take(&mut self.children) {
@@ -822,9 +929,22 @@ impl Importer<'_> {
         // overlaps it and is quarantined.
         self.episodes
             .sort_by(|a, b| (&a.child, a.start).cmp(&(&b.child, b.start)));
-        let mut last: Option<(String, Option<NaiveDate>)> = None;
+        let mut last: Option<(String, Option<NaiveDate>, NaiveDate)> = None;
         for e in std::mem::take(&mut self.episodes) {
-            if let Some((child, end)) = &last
+            if let Some((child, _, start)) = &last
+                && *child == e.child
+                && *start == e.start
+            {
+                self.quarantine(
+                    &e.file,
+                    e.line,
+                    Some("DECOM"),
+                    ProblemKind::DuplicateId,
+                    "a second episode of this child starting on this date".into(),
+                );
+                continue;
+            }
+            if let Some((child, end, _)) = &last
                 && *child == e.child
                 && end.is_none_or(|end| end > e.start)
             {
@@ -857,7 +977,7 @@ impl Importer<'_> {
                 source: e.source,
             };
             match net.add_episode(episode) {
-                Ok(()) => last = Some((e.child, e.end)),
+                Ok(()) => last = Some((e.child, e.end, e.start)),
                 Err(err) => self.refused(&e.file, e.line, err),
             }
         }
