@@ -210,6 +210,59 @@ fn a_hand_built_return_loads_field_by_field() {
     assert_eq!(im.year, Some(CollectionYear(2025)));
 }
 
+/// Without a header file, the children come from the other files' CHILD ids (and the
+/// first DOB given), and their rows load.
+#[test]
+fn a_return_without_a_header_makes_children_from_the_other_files() {
+    let im = import(&[("episodes", EPISODES), ("sw_episodes", SW)]);
+    assert_eq!(im.report.quarantined(), 0, "{:?}", im.report.problems);
+    assert_eq!(im.network.person_count(), 2);
+    assert_eq!(im.network.episodes().count(), 3);
+    let girl = im.network.person(&PersonKey::new("la", "FK1001")).unwrap();
+    assert_eq!((girl.sex, girl.birth_date), (None, Some(d(2012, 2, 14))));
+    assert_eq!(girl.source.file_name(), Some("episodes.csv"));
+    let warning = im
+        .report
+        .problems
+        .iter()
+        .find(|p| p.file == "header.csv")
+        .unwrap();
+    assert_eq!(
+        (warning.kind, warning.severity),
+        (ProblemKind::MissingTable, Severity::Warning)
+    );
+}
+
+/// The liia-tools 903 samples (one table each, some with extra columns, ISO dates in
+/// one) import without a structural error, each found by its columns.
+#[test]
+fn the_liia_tools_samples_import_without_a_structural_error() {
+    let shared = fake_data().join("../../..");
+    let samples = [
+        vec![
+            "liia-tools-pipeline/liiatools/ssda903_pipeline/spec/samples/SSDA903_2020_header.csv",
+            "liia-tools-pipeline/liiatools/ssda903_pipeline/spec/samples/SSDA903_2020_episodes.csv",
+        ],
+        vec!["liia-tools/liiatools/spec/s903/samples/SSDA903_2020_episodes.csv"],
+        vec!["liia-tools/liiatools/spec/s903/samples/SSDA903_episodes_for_testing_fixes_INPUT.csv"],
+    ];
+    for (n, set) in samples.iter().enumerate() {
+        let dir = common::TempDir::new(&format!("ssda903-liia-{n}"));
+        for file in set {
+            let from = shared.join(file);
+            std::fs::copy(&from, dir.0.join(from.file_name().unwrap())).unwrap();
+        }
+        let im = import_dir(&dir.0, &ImportOptions::new("liia")).expect("no structural error");
+        eprintln!("{}", im.report);
+        let rows: u64 = im.report.files.values().map(|c| c.rows).sum();
+        assert!(rows > 0, "{set:?}");
+        for (file, c) in &im.report.files {
+            assert_eq!(c.rows, c.loaded + c.quarantined, "{file}");
+        }
+        assert!(im.network.episodes().count() > 0, "{set:?}: {}", im.report);
+    }
+}
+
 /// Every row of the validator's fake return either loads or is quarantined with a
 /// located problem; no file fails.
 #[test]
@@ -430,8 +483,8 @@ fn missing_columns_and_files_fail_clearly() {
         other => panic!("{other:?}"),
     }
     assert!(matches!(
-        import_files(&files(&[("episodes", EPISODES)]), &ImportOptions::new("la")),
-        Err(Ssda903Error::NoHeader(_))
+        import_files(&files(&[("notes", EPISODES)]), &ImportOptions::new("la")),
+        Err(Ssda903Error::NoFiles(_))
     ));
     assert!(matches!(
         import_files(&files(&[("header", "")]), &ImportOptions::new("la")),
@@ -440,7 +493,7 @@ fn missing_columns_and_files_fail_clearly() {
     let dir = common::TempDir::new("ssda903-missing");
     assert!(matches!(
         import_dir(&dir.0, &ImportOptions::new("la")),
-        Err(Ssda903Error::NoHeader(_))
+        Err(Ssda903Error::NoFiles(_))
     ));
     assert!(matches!(
         import_dir(&dir.0.join("nope"), &ImportOptions::new("la")),

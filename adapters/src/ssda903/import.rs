@@ -1,6 +1,6 @@
 //! Reading a folder of SSDA903 CSV files into a network.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -53,9 +53,9 @@ pub enum Ssda903Error {
     /// The folder does not exist or is not a folder.
     #[error("{0}: not a folder")]
     NotAFolder(PathBuf),
-    /// `header.csv` is missing: without the children nothing else can load.
-    #[error("{0}: header.csv is missing (no file named so, nor with its columns); it is required")]
-    NoHeader(PathBuf),
+    /// No SSDA903 file at all (none named so, nor with the columns of one).
+    #[error("{0}: no SSDA903 file (header.csv, episodes.csv, ... or files with their columns)")]
+    NoFiles(PathBuf),
     /// Two files in the folder are the same SSDA903 file (by name or by columns).
     #[error("{}: and {}: both are {file}; keep one", .first.display(), .second.display())]
     TwoFiles {
@@ -86,15 +86,16 @@ pub struct Ssda903Import {
 
 /// Reads the SSDA903 files in `dir` into a new network. A file is found by its name
 /// (`header.csv`, `episodes.csv`, ...) or, like the DfE's validator does, by the set of
-/// its column names (so `SSDA903_2025_Header.csv` is found too). Only the header file is
-/// required; a missing file is a warning.
+/// its column names (so `SSDA903_2025_Header.csv` is found too; a file with extra columns
+/// is found when it has every column of exactly one file). A missing file is a warning;
+/// without `header.csv` the children are made from the `CHILD` ids of the other files.
 ///
 /// Rows with problems are quarantined and reported; the rest loads. A structurally
 /// broken file fails the whole import.
 pub fn import_dir(dir: &Path, options: &ImportOptions) -> Result<Ssda903Import, Ssda903Error> {
     let (paths, ignored) = find_files(dir, options.limits)?;
-    if !paths.contains_key(&File903::Header) {
-        return Err(Ssda903Error::NoHeader(dir.to_owned()));
+    if paths.is_empty() {
+        return Err(Ssda903Error::NoFiles(dir.to_owned()));
     }
     let mut im = run(options, |file| match paths.get(&file) {
         Some(path) => TableReader::open(path, options.limits).map(Some),
@@ -142,31 +143,39 @@ fn find_files(dir: &Path, limits: Limits) -> Result<Found, Ssda903Error> {
         let Ok(reader) = TableReader::open(&path, limits) else {
             continue;
         };
-        let mut names: Vec<String> = reader
+        let names: BTreeSet<String> = reader
             .headers()
             .iter()
             .map(|h| h.to_ascii_uppercase())
             .collect();
-        names.sort();
-        for file in File903::ALL {
-            let mut expected: Vec<&str> = file.columns(Layout::Y2024_25).to_vec();
-            expected.sort_unstable();
-            if names == expected {
-                if by_name.contains(&file) {
-                    ignored.push((path, file));
-                    break;
-                }
-                if let Some(first) = found.get(&file) {
-                    return Err(Ssda903Error::TwoFiles {
-                        file: file.file_name(),
-                        first: first.clone(),
-                        second: path,
-                    });
-                }
-                found.insert(file, path);
-                break;
-            }
+        let has_all = |file: &File903| {
+            file.columns(Layout::Y2024_25)
+                .iter()
+                .all(|c| names.contains(*c))
+        };
+        // The exact set, else every column of exactly one file (no file's columns are
+        // all inside another's: each has a column of its own).
+        let exact = File903::ALL
+            .into_iter()
+            .find(|f| has_all(f) && names.len() == f.columns(Layout::Y2024_25).len());
+        let candidates: Vec<File903> = File903::ALL.into_iter().filter(has_all).collect();
+        let file = match (exact, candidates.as_slice()) {
+            (Some(f), _) => f,
+            (None, [f]) => *f,
+            _ => continue,
+        };
+        if by_name.contains(&file) {
+            ignored.push((path, file));
+            continue;
         }
+        if let Some(first) = found.get(&file) {
+            return Err(Ssda903Error::TwoFiles {
+                file: file.file_name(),
+                first: first.clone(),
+                second: path,
+            });
+        }
+        found.insert(file, path);
     }
     Ok((found, ignored))
 }
@@ -177,8 +186,8 @@ pub fn import_files(
     files: &HashMap<String, Vec<u8>>,
     options: &ImportOptions,
 ) -> Result<Ssda903Import, Ssda903Error> {
-    if !files.contains_key(File903::Header.stem()) {
-        return Err(Ssda903Error::NoHeader(PathBuf::from("(in memory)")));
+    if !File903::ALL.iter().any(|f| files.contains_key(f.stem())) {
+        return Err(Ssda903Error::NoFiles(PathBuf::from("(in memory)")));
     }
     run(options, |file| match files.get(file.stem()) {
         Some(bytes) => {
@@ -200,22 +209,29 @@ fn run<R: Read>(
         sw: Vec::new(),
         outcomes: Vec::new(),
         leavers: Vec::new(),
+        header_read: false,
     };
     for file in File903::ALL {
         let Some(mut reader) = open(file)? else {
+            let message = if file == File903::Header {
+                "header.csv is not in the return: children are made from the CHILD ids of the other files, without sex, ethnicity or UPN".to_owned()
+            } else {
+                format!(
+                    "{} is not in the return; nothing from it is loaded",
+                    file.file_name()
+                )
+            };
             im.report.push(Problem {
                 file: file.file_name(),
                 line: None,
                 column: None,
                 kind: ProblemKind::MissingTable,
                 severity: Severity::Warning,
-                message: format!(
-                    "{} is not in the return; nothing from it is loaded",
-                    file.file_name()
-                ),
+                message,
             });
             continue;
         };
+        im.header_read |= file == File903::Header;
         // The layouts of every year share these columns.
         let expected = file.columns(Layout::Y2024_25);
         for column in reader.unknown_columns(expected) {
@@ -272,6 +288,8 @@ struct StagedChild {
     facts: LookedAfterChild,
     /// Which single-row files already gave a row for the child.
     seen: Vec<File903>,
+    /// Read from the header (else made from another file's `CHILD` id).
+    from_header: bool,
 }
 
 struct Importer<'o> {
@@ -283,6 +301,8 @@ struct Importer<'o> {
     /// OC2 and OC3 rows, dated with the year once it is known: (child, facts).
     outcomes: Vec<(String, HealthOutcomes)>,
     leavers: Vec<(String, CareLeaverStatus)>,
+    /// Whether the return has a header file; without one, children are made on sight.
+    header_read: bool,
 }
 
 /// A code from a code list, or a problem naming the field and the rule.
@@ -434,6 +454,7 @@ impl Importer<'_> {
                             person: p,
                             facts,
                             seen: Vec::new(),
+                            from_header: true,
                         },
                     );
                     Ok(())
@@ -628,7 +649,7 @@ impl Importer<'_> {
                 );
                 let file_name = reader.file().to_owned();
                 self.rows(reader, |me, row, source, id| {
-                    if !me.children.contains_key(id) {
+                    if me.child(id, source).is_none() {
                         return Err(unknown_child(row, child));
                     }
                     let start = required_date(row, decom)?;
@@ -662,11 +683,15 @@ impl Importer<'_> {
             }
             File903::SwEpisodes => {
                 let (worker, start) = (reader.require("SW_ID")?, reader.require("SW_DECOM")?);
-                let (end, reason) = (col("SW_DEC"), col("SW_REASON"));
+                let (end, reason, dob) = (col("SW_DEC"), col("SW_REASON"), col("DOB"));
                 let file_name = reader.file().to_owned();
                 self.rows(reader, |me, row, source, id| {
-                    if !me.children.contains_key(id) {
+                    let born = date(row, dob)?;
+                    let Some(c) = me.child(id, source) else {
                         return Err(unknown_child(row, child));
+                    };
+                    if c.person.birth_date.is_none() && !c.from_header {
+                        c.person.birth_date = born;
                     }
                     let w = row.required(worker)?;
                     let upper = w.get(..2).map(str::to_ascii_uppercase);
@@ -696,6 +721,26 @@ impl Importer<'_> {
                 })
             }
         }
+    }
+
+    /// The child with this id: from the header or, when the return has none, made now.
+    fn child(&mut self, id: &str, source: &Source) -> Option<&mut StagedChild> {
+        if !self.header_read && !self.children.contains_key(id) {
+            self.children.insert(
+                id.to_owned(),
+                StagedChild {
+                    person: Person::new(
+                        PersonKey::new(self.sys, id),
+                        PersonKind::Child,
+                        source.clone(),
+                    ),
+                    facts: LookedAfterChild::default(),
+                    seen: Vec::new(),
+                    from_header: false,
+                },
+            );
+        }
+        self.children.get_mut(id)
     }
 
     /// Reads every row through `each`, with the row's child id, counting rows and
@@ -744,8 +789,8 @@ impl Importer<'_> {
     ) -> Result<(), TableError> {
         let child = reader.require("CHILD")?;
         let dob = reader.column("DOB");
-        self.rows(reader, |me, row, _, id| {
-            let Some(c) = me.children.get_mut(id) else {
+        self.rows(reader, |me, row, source, id| {
+            let Some(c) = me.child(id, source) else {
                 return Err(unknown_child(row, child));
             };
             if single && c.seen.contains(&file) {
@@ -757,6 +802,10 @@ impl Importer<'_> {
             }
             let born = date(row, dob)?;
             each(row, c)?;
+            if c.person.birth_date.is_none() && !c.from_header {
+                // No header: the first date of birth given stands in for it.
+                c.person.birth_date = born;
+            }
             if single {
                 c.seen.push(file);
             }
@@ -766,7 +815,7 @@ impl Importer<'_> {
                     ..row.problem_at(
                         dob.expect("has a date"),
                         ProblemKind::BadValue,
-                        "DOB differs from the child's header row; the header's is kept",
+                        "DOB differs from the child's date of birth already read (the header's, or the first given); that one is kept",
                     )
                 });
             }

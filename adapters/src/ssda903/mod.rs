@@ -3,7 +3,10 @@
 //! `previous_permanence`, `missing`, `sw_episodes`), in and out.
 //!
 //! * [`import_dir`] reads a folder of the files into a [`Network`](patchwork_core::Network)
-//!   and an [`ImportReport`](crate::report::ImportReport).
+//!   and an [`ImportReport`](crate::report::ImportReport). Files are found by name
+//!   (`header.csv`...) or, as the validator does, by their columns. Any file may be
+//!   absent (a warning); without `header.csv` the children are made from the `CHILD` ids
+//!   of the other files. [`import_files`] does the same from memory.
 //! * [`export_dir`] writes the files of one collection year from a network, with exactly
 //!   the columns the community validator expects ([`File903::columns`]); [`write_dir`]
 //!   writes them into `DIR/ssda903/`.
