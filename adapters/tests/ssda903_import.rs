@@ -652,3 +652,80 @@ fn files_are_found_by_their_columns_when_named_otherwise() {
         Err(Ssda903Error::TwoFiles { .. })
     ));
 }
+
+/// The code lists the import checks are exactly the union of the liia-tools 903 schema's
+/// lists over the years (the 2017 base and its yearly diffs to 2026), read from the
+/// corpus here with a small line reader.
+#[test]
+fn code_lists_are_the_liia_schemas_over_the_years() {
+    use patchwork_adapters::ssda903::codes;
+    use std::collections::{BTreeMap, BTreeSet};
+    let spec = fake_data().join("../../../liia-tools-pipeline/liiatools/ssda903_pipeline/spec");
+    let mut liia: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for name in [
+        "SSDA903_schema_2017.yml",
+        "SSDA903_schema_2019.diff.yml",
+        "SSDA903_schema_2022.diff.yml",
+        "SSDA903_schema_2024.diff.yml",
+        "SSDA903_schema_2025.diff.yml",
+        "SSDA903_schema_2026.diff.yml",
+    ] {
+        let text = std::fs::read_to_string(spec.join(name)).unwrap();
+        let mut column = String::new();
+        for line in text.lines() {
+            let t = line.trim();
+            if let Some(path) = t.strip_prefix("column_map.") {
+                // A diff's key: column_map.<table>.<COLUMN>[.category]:
+                column = path
+                    .split('.')
+                    .nth(1)
+                    .unwrap_or("")
+                    .trim_end_matches(':')
+                    .to_owned();
+            } else if let Some(key) = t.strip_suffix(':')
+                && !key.is_empty()
+                && key.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+            {
+                column = key.to_owned();
+            } else if let Some(code) = t.strip_prefix("- code:") {
+                let code = code.trim().trim_matches('"').to_owned();
+                liia.entry(column.clone()).or_default().insert(code);
+            }
+        }
+    }
+    let lists = [
+        codes::SEX,
+        codes::ETHNIC,
+        codes::MOTHER,
+        codes::RNE,
+        codes::LS,
+        codes::CIN,
+        codes::PLACE,
+        codes::PLACE_PROVIDER,
+        codes::REC,
+        codes::REASON_PLACE_CHANGE,
+        codes::REVIEW_CODE,
+        codes::MISSING,
+        codes::SDQ_REASON,
+        codes::IN_TOUCH,
+        codes::ACTIV,
+        codes::ACCOM,
+        codes::SEX_ADOPTR,
+        codes::LS_ADOPTR,
+        codes::FOSTER_CARE,
+        codes::REASON_PLACED_CEASED,
+        codes::PREV_PERM,
+        codes::SW_REASON,
+    ];
+    for list in lists {
+        let ours: BTreeSet<String> = list.codes.iter().map(|c| c.to_string()).collect();
+        assert_eq!(Some(&ours), liia.get(list.field), "{}", list.field);
+    }
+    for flag in codes::OC2_FLAGS {
+        assert_eq!(
+            liia[flag],
+            BTreeSet::from(["0".to_owned(), "1".to_owned()]),
+            "{flag}"
+        );
+    }
+}

@@ -185,16 +185,17 @@ pub const SW_REASON: CodeList = CodeList {
         "OTHERS",
     ],
 };
-/// The OC2 yes/no flags.
-pub const OC2_FLAG_RULES: &[(&str, &str)] = &[
-    ("CONVICTED", "542"),
-    ("HEALTH_CHECK", "545"),
-    ("IMMUNISATIONS", "544"),
-    ("TEETH_CHECK", "544"),
-    ("HEALTH_ASSESSMENT", "544"),
-    ("SUBSTANCE_MISUSE", "544"),
-    ("INTERVENTION_RECEIVED", "544"),
-    ("INTERVENTION_OFFERED", "544"),
+/// The OC2 yes/no flags (`0`/`1`). The validator has no rule of its own for their codes
+/// (its rules 542 to 547 check which children should have them).
+pub const OC2_FLAGS: [&str; 8] = [
+    "CONVICTED",
+    "HEALTH_CHECK",
+    "IMMUNISATIONS",
+    "TEETH_CHECK",
+    "HEALTH_ASSESSMENT",
+    "SUBSTANCE_MISUSE",
+    "INTERVENTION_RECEIVED",
+    "INTERVENTION_OFFERED",
 ];
 
 /// The "UPN unknown" codes the DfE accepts in place of a UPN.

@@ -325,12 +325,7 @@ fn code(row: &Row<'_>, col: Option<Column>, list: &CodeList) -> Result<Option<St
 }
 
 /// A `0`/`1` flag.
-fn flag(
-    row: &Row<'_>,
-    col: Option<Column>,
-    field: &str,
-    rule: &str,
-) -> Result<Option<bool>, Problem> {
+fn flag(row: &Row<'_>, col: Option<Column>, field: &str) -> Result<Option<bool>, Problem> {
     match row.text(col)? {
         None => Ok(None),
         Some("1") => Ok(Some(true)),
@@ -338,7 +333,7 @@ fn flag(
         Some(_) => Err(row.problem_at(
             col.expect("has text"),
             ProblemKind::UnknownCode,
-            format!("{field} must be 0 or 1 (validator rule {rule})"),
+            format!("{field} must be 0 or 1 (DfE code list)"),
         )),
     }
 }
@@ -489,10 +484,8 @@ impl Importer<'_> {
             }
             File903::Oc2 => {
                 let (score, reason) = (col("SDQ_SCORE"), col("SDQ_REASON"));
-                let flags: Vec<(Option<Column>, &str, &str)> = codes::OC2_FLAG_RULES
-                    .iter()
-                    .map(|(f, r)| (col(f), *f, *r))
-                    .collect();
+                let flags: Vec<(Option<Column>, &str)> =
+                    codes::OC2_FLAGS.iter().map(|f| (col(f), *f)).collect();
                 let mut staged = Vec::new();
                 self.child_rows(reader, file, true, |row, c| {
                     let sdq_score = match row.text(score)? {
@@ -508,8 +501,8 @@ impl Importer<'_> {
                         )?),
                     };
                     let mut f = [None; 8];
-                    for (slot, (column, field, rule)) in f.iter_mut().zip(&flags) {
-                        *slot = flag(row, *column, field, rule)?;
+                    for (slot, (column, field)) in f.iter_mut().zip(&flags) {
+                        *slot = flag(row, *column, field)?;
                     }
                     staged.push((
                         c.person.key.id().to_owned(),
