@@ -8,14 +8,15 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use patchwork_adapters::ssda903::{
-    CollectionYear, ExportError, File903, ImportOptions, export_tables, import_files, write_dir,
+    CollectionYear, ExportError, File903, ImportOptions, add_return_facts, export_tables,
+    import_files, write_dir,
 };
-use patchwork_adapters::synthetic::{self, SyntheticCouncil, Tier};
+use patchwork_adapters::synthetic::{self, Tier};
 use patchwork_core::{
-    CareEpisode, CareReview, EndReason, Episode, EpisodeDetail, EpisodeKey, HealthOutcomes,
-    Involvement, InvolvementKey, LookedAfterChild, MissingPeriod, Network, Period, Person,
-    PersonKey, PersonKind, PreviousPermanence, Professional, ProfessionalKey, Role, RoleCategory,
-    Sensitivity, Sex, Source, SwChangeReason,
+    CareEpisode, CareReview, EndReason, Episode, EpisodeDetail, EpisodeKey, Involvement,
+    InvolvementKey, LookedAfterChild, MissingPeriod, Network, Period, Person, PersonKey,
+    PersonKind, PreviousPermanence, Professional, ProfessionalKey, Role, RoleCategory, Sensitivity,
+    Sex, Source, SwChangeReason,
 };
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -313,85 +314,12 @@ fn as_map(tables: BTreeMap<File903, (u64, Vec<u8>)>) -> HashMap<String, Vec<u8>>
         .collect()
 }
 
-/// The generator's looked-after episodes carry legal status and placement only (what the
-/// SSD holds); this adds the rest of the return's facts, varied by position, so that the
-/// round trip exercises every file.
-fn with_return_facts(mut council: SyntheticCouncil) -> SyntheticCouncil {
-    const NEEDS: [&str; 4] = ["N1", "N2", "N4", "N8"];
-    const PROVIDERS: [&str; 3] = ["PR1", "PR2", "PR4"];
-    let mut starts: HashMap<PersonKey, NaiveDate> = HashMap::new();
-    for (n, e) in council.episodes.iter_mut().enumerate() {
-        if let EpisodeDetail::LookedAfter { care, .. } = &mut e.detail {
-            *care = Some(Box::new(CareEpisode {
-                reason_new_episode: Some("S".into()),
-                category_of_need: Some(NEEDS[n % 4].into()),
-                placement_provider: Some(PROVIDERS[n % 3].into()),
-                home_postcode: (n % 2 == 0).then(|| "ZZ1 1AA".into()),
-                placement_postcode: (n % 3 == 0).then(|| "ZZ9 9ZZ".into()),
-                urn: (n % 3 == 0).then(|| "SC123456".into()),
-                ..CareEpisode::default()
-            }));
-            starts.insert(e.person.clone(), e.period.start.unwrap());
-        }
-    }
-    let today = council.today;
-    for (n, p) in council.persons.iter_mut().enumerate() {
-        let Some(&start) = starts.get(&p.key) else {
-            continue;
-        };
-        let mut facts = LookedAfterChild {
-            previous_permanence: Some(PreviousPermanence {
-                option: Some("Z1".into()),
-                la: None,
-                date: None,
-            }),
-            ..LookedAfterChild::default()
-        };
-        for k in 1..4 {
-            let date = start + chrono::Days::new(120 * k);
-            if date <= today {
-                facts.reviews.push(CareReview {
-                    date,
-                    participation: Some(format!("PN{}", (n + k as usize) % 8)),
-                });
-            }
-        }
-        if n % 5 == 0 {
-            let s = start + chrono::Days::new(40);
-            facts.missing.push(MissingPeriod {
-                kind: if n % 2 == 0 { "M" } else { "A" }.into(),
-                start: s,
-                end: (n % 3 != 0).then(|| s + chrono::Days::new(2)),
-            });
-        }
-        if n % 7 == 0 {
-            facts.uasc_ceased = p.birth_date.map(|b| b + chrono::Months::new(18 * 12));
-        }
-        if n % 2 == 0 {
-            facts.outcomes.push(HealthOutcomes {
-                year: 2025,
-                sdq_score: Some((n % 41) as u8),
-                sdq_reason: None,
-                convicted: Some(false),
-                health_check: None,
-                immunisations: Some(true),
-                teeth_check: Some(n % 3 == 0),
-                health_assessment: Some(true),
-                substance_misuse: Some(false),
-                intervention_received: None,
-                intervention_offered: None,
-            });
-        }
-        p.looked_after = Some(Box::new(facts));
-    }
-    council
-}
-
 /// Generated S-tier data -> export -> import gives the same episodes and social worker
 /// involvements, and exporting the imported network gives the same files again.
 #[test]
 fn generated_data_round_trips_through_the_return() {
-    let council = with_return_facts(synthetic::generate(Tier::S, 11));
+    let mut council = synthetic::generate(Tier::S, 11);
+    add_return_facts(&mut council);
     let net = council.extract_network().unwrap();
     for year in [CollectionYear(2025), CollectionYear(2026)] {
         let files = as_map(export_tables(&net, year).unwrap());
@@ -479,6 +407,32 @@ fn write_dir_writes_the_eleven_files_under_ssda903() {
     let net = council.extract_network().unwrap();
     let dir = common::TempDir::new("ssda903-write");
     let summary = write_dir(&net, &dir.0, CollectionYear(2025)).unwrap();
+    // The generated episodes alone lack the return's reason for new episode and category
+    // of need: written empty, and said so.
+    let said = |text: &str| summary.warnings.iter().any(|w| w.contains(text));
+    assert!(
+        said("episodes.csv: RNE is required but empty"),
+        "{:?}",
+        summary.warnings
+    );
+    assert!(said("episodes.csv: CIN is required but empty"));
+    assert!(!said("LS is required"));
+    let mut council = council;
+    add_return_facts(&mut council);
+    let summary = write_dir(
+        &council.extract_network().unwrap(),
+        &dir.0,
+        CollectionYear(2025),
+    )
+    .unwrap();
+    assert!(
+        !summary
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("episodes.csv: RNE")),
+        "{:?}",
+        summary.warnings
+    );
     assert_eq!(summary.rows.len(), 11);
     for file in File903::ALL {
         assert!(dir.0.join("ssda903").join(file.file_name()).is_file());

@@ -28,7 +28,7 @@ use patchwork_core::{
     RoleCategory, Sex,
 };
 
-use super::columns::File903;
+use super::columns::{File903, Layout};
 use super::import::start_reason;
 use super::{CollectionYear, format_date};
 
@@ -65,6 +65,11 @@ pub struct ExportSummary {
     pub year: CollectionYear,
     /// Data rows written per file (`header.csv`...).
     pub rows: BTreeMap<String, u64>,
+    /// What the validator will object to in the files as written, with row counts:
+    /// required values the network does not have, placement types the year no longer
+    /// allows, social worker ids that are not registration numbers. The network's
+    /// values are written as they are; nothing is made up to fill a gap.
+    pub warnings: Vec<String>,
 }
 
 /// Writes the eleven files of `year` into `dir` (created if needed), as `header.csv`,
@@ -74,7 +79,7 @@ pub fn export_dir(
     dir: &Path,
     year: CollectionYear,
 ) -> Result<ExportSummary, ExportError> {
-    let tables = export_tables(net, year)?;
+    let (tables, warnings) = render(net, year)?;
     fs::create_dir_all(dir).map_err(|source| ExportError::CreateDir {
         dir: dir.to_owned(),
         source,
@@ -91,7 +96,11 @@ pub fn export_dir(
         out.flush().map_err(write)?;
         rows.insert(file.file_name(), n);
     }
-    Ok(ExportSummary { year, rows })
+    Ok(ExportSummary {
+        year,
+        rows,
+        warnings,
+    })
 }
 
 /// Writes the files of `year` into `dir/ssda903/`, as the synthetic generator lays out
@@ -109,8 +118,47 @@ pub fn export_tables(
     net: &Network,
     year: CollectionYear,
 ) -> Result<BTreeMap<File903, (u64, Vec<u8>)>, ExportError> {
+    render(net, year).map(|(tables, _)| tables)
+}
+
+/// Values the DfE requires in each file (the liia-tools 903 schema's `canbeblank: no`).
+const REQUIRED: &[(File903, &[&str])] = &[
+    (File903::Header, &["SEX", "DOB", "ETHNIC", "UPN"]),
+    (File903::Episodes, &["RNE", "LS", "CIN", "PLACE"]),
+    (File903::Reviews, &["DOB", "REVIEW_CODE"]),
+    (File903::Uasc, &["DOB", "SEX"]),
+    (File903::Oc2, &["DOB"]),
+    (File903::Oc3, &["DOB", "IN_TOUCH", "ACTIV", "ACCOM"]),
+    (
+        File903::Ad1,
+        &[
+            "DOB",
+            "DATE_INT",
+            "DATE_MATCH",
+            "FOSTER_CARE",
+            "NB_ADOPTR",
+            "SEX_ADOPTR",
+            "LS_ADOPTR",
+        ],
+    ),
+    (File903::PlacedForAdoption, &["DOB"]),
+    (File903::PreviousPermanence, &["DOB", "PREV_PERM"]),
+    (File903::Missing, &["DOB"]),
+    (File903::SwEpisodes, &["DOB", "SW_REASON"]),
+];
+
+/// Placement types the layout no longer allows (H5 and P2 went in 2024-25).
+const PLACE_WITHDRAWN: &[&str] = &["H5", "P2"];
+
+/// The files and the validator's likely objections.
+#[allow(clippy::type_complexity)]
+fn render(
+    net: &Network,
+    year: CollectionYear,
+) -> Result<(BTreeMap<File903, (u64, Vec<u8>)>, Vec<String>), ExportError> {
     let layout = year.layout().ok_or(ExportError::UnsupportedYear(year))?;
     let rows = Rows::build(net, year);
+    let warnings = check(&rows, layout);
     let mut out = BTreeMap::new();
     for file in File903::ALL {
         let table = rows.tables.get(&file).map(Vec::as_slice).unwrap_or(&[]);
@@ -133,7 +181,58 @@ pub fn export_tables(
         })?;
         out.insert(file, (table.len() as u64, bytes));
     }
-    Ok(out)
+    Ok((out, warnings))
+}
+
+fn check(rows: &Rows, layout: Layout) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let column = |file: File903, name: &str| file.columns(layout).iter().position(|c| *c == name);
+    for (file, names) in REQUIRED {
+        let table = rows.tables.get(file).map(Vec::as_slice).unwrap_or(&[]);
+        for name in *names {
+            let Some(i) = column(*file, name) else {
+                continue;
+            };
+            let empty = table.iter().filter(|r| r[i].is_empty()).count();
+            if empty > 0 {
+                warnings.push(format!(
+                    "{}: {name} is required but empty in {empty} row(s): the network does not have it",
+                    file.file_name()
+                ));
+            }
+        }
+    }
+    if let (Some(table), Some(i)) = (
+        rows.tables.get(&File903::Episodes),
+        column(File903::Episodes, "PLACE"),
+    ) {
+        for code in PLACE_WITHDRAWN {
+            let n = table.iter().filter(|r| r[i] == *code).count();
+            if n > 0 {
+                warnings.push(format!(
+                    "episodes.csv: PLACE {code} is no longer a placement type from 2024-25, in {n} row(s) (validator rule 146)"
+                ));
+            }
+        }
+    }
+    if let (Some(table), Some(i)) = (
+        rows.tables.get(&File903::SwEpisodes),
+        column(File903::SwEpisodes, "SW_ID"),
+    ) {
+        let n = table
+            .iter()
+            .filter(|r| {
+                let id = r[i].get(..2).map(str::to_ascii_uppercase);
+                !matches!(id.as_deref(), Some("SW" | "XX"))
+            })
+            .count();
+        if n > 0 {
+            warnings.push(format!(
+                "sw_episodes.csv: SW_ID does not begin with SW or XX in {n} row(s): the worker has no registration number (validator rule SW02)"
+            ));
+        }
+    }
+    warnings
 }
 
 /// The rows of every file, as text in column order.

@@ -10,6 +10,8 @@
 //! * [`export_dir`] writes the files of one collection year from a network, with exactly
 //!   the columns the community validator expects ([`File903::columns`]); [`write_dir`]
 //!   writes them into `DIR/ssda903/`.
+//! * [`add_return_facts`] fills a generated council with the return's facts the SSD
+//!   does not carry, so that its return fills every file.
 //!
 //! What becomes what:
 //!
@@ -36,11 +38,13 @@ pub mod codes;
 mod columns;
 mod export;
 mod import;
+mod synthetic;
 
 pub use columns::{File903, Layout};
 
 pub use export::{ExportError, ExportSummary, export_dir, export_tables, write_dir};
 pub use import::{ImportOptions, Ssda903Error, Ssda903Import, import_dir, import_files};
+pub use synthetic::add_return_facts;
 
 use chrono::NaiveDate;
 
