@@ -73,10 +73,18 @@ impl CollectionYear {
     }
 
     /// Reads `2025` (the end year) or `2024-25`.
+    ///
+    /// ```
+    /// use patchwork_adapters::ssda903::CollectionYear;
+    /// assert_eq!(CollectionYear::parse("2024-25"), Some(CollectionYear(2025)));
+    /// assert_eq!(CollectionYear::parse("2025"), Some(CollectionYear(2025)));
+    /// assert_eq!(CollectionYear::parse("2024-26"), None);
+    /// assert_eq!(CollectionYear(2025).to_string(), "2024-25");
+    /// ```
     pub fn parse(text: &str) -> Option<Self> {
         let text = text.trim();
         if let Some((a, b)) = text.split_once('-') {
-            let start: i32 = a.parse().ok()?;
+            let start: i32 = a.parse().ok().filter(|y| (1900..=9998).contains(y))?;
             let end: i32 = b.parse().ok()?;
             return ((start + 1) % 100 == end && b.len() == 2).then_some(Self(start + 1));
         }
@@ -88,7 +96,7 @@ impl CollectionYear {
 
     /// 1 April of the year's start.
     pub fn first_day(self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.0 - 1, 4, 1).unwrap_or(NaiveDate::MIN)
+        NaiveDate::from_ymd_opt(self.0.saturating_sub(1), 4, 1).unwrap_or(NaiveDate::MIN)
     }
 
     /// 31 March of the year's end.
@@ -108,7 +116,12 @@ impl CollectionYear {
 
 impl std::fmt::Display for CollectionYear {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}-{:02}", self.0 - 1, self.0.rem_euclid(100))
+        write!(
+            f,
+            "{}-{:02}",
+            self.0.saturating_sub(1),
+            self.0.rem_euclid(100)
+        )
     }
 }
 
