@@ -28,8 +28,8 @@ use patchwork_core::{
     RoleCategory, Sex,
 };
 
+use super::assemble::start_reason;
 use super::columns::{File903, Layout};
-use super::import::start_reason;
 use super::{CollectionYear, format_date};
 
 /// An export that could not be completed. Files already written may be incomplete.

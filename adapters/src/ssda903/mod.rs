@@ -34,10 +34,12 @@
 //! quarantines its row with a problem naming the file, line, column and validator rule.
 //! The import never maps a code to another.
 
+mod assemble;
 pub mod codes;
 mod columns;
 mod export;
 mod import;
+mod rows;
 mod synthetic;
 
 pub use columns::{File903, Layout};
