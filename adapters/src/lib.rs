@@ -5,6 +5,8 @@
 //!
 //! * [`ssd`]: the Standard Safeguarding Dataset extract of Liquidlogic LCS, Mosaic and
 //!   Eclipse: import (and the council's role-code mapping).
+//! * [`ssda903`]: the children looked after return (SSDA903) CSV files: import, and
+//!   export of a collection year with the columns the DfE's validator expects.
 //! * [`agency`]: the partner-agency feed, one CSV format for health, schools, police,
 //!   housing and others, matched to children by NHS number, UPN or council id.
 //! * [`store`]: the embedded SQLite store a nightly job saves the whole network to, and
@@ -34,6 +36,7 @@ pub mod agency;
 pub mod nightly;
 pub mod report;
 pub mod ssd;
+pub mod ssda903;
 pub mod store;
 pub mod synthetic;
 pub mod table;

@@ -355,7 +355,7 @@ impl SyntheticCouncil {
 /// What [`write_council`] wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WriteSummary {
-    /// Files written (the SSD tables and one feed per partner agency).
+    /// Files written (the SSD tables, one feed per partner agency, the SSDA903 return).
     pub files: u64,
     /// Data rows written, over every file (header rows not counted).
     pub rows: u64,
@@ -363,6 +363,9 @@ pub struct WriteSummary {
     pub bytes: u64,
     /// What the SSD export wrote and what its layout could not carry.
     pub ssd: ExportSummary,
+    /// What the SSDA903 return (`DIR/ssda903/`, for the collection year of the council's
+    /// reference date) wrote, with what the DfE's validator would object to.
+    pub ssda903: Option<crate::ssda903::ExportSummary>,
 }
 
 /// [`write_council`] could not finish. Files already written may be incomplete.
@@ -374,6 +377,9 @@ pub enum WriteError {
     /// The SSD tables could not be written (the error names the file).
     #[error(transparent)]
     Ssd(#[from] ssd::ExportError),
+    /// The SSDA903 return could not be written (the error names the file).
+    #[error(transparent)]
+    Ssda903(#[from] crate::ssda903::ExportError),
     /// A folder could not be created or a file written.
     #[error("{}: {source}", .path.display())]
     Io {
@@ -404,7 +410,10 @@ impl WriteError {
 ///   council's teams and professionals, episodes, and involvements;
 /// * `dir/agency/<agency_id>.csv`: one partner-agency feed per partner agency (a header
 ///   alone when it has no involvement with a child), written by
-///   [`write_feed_involvements`].
+///   [`write_feed_involvements`];
+/// * `dir/ssda903/<file>.csv`: the SSDA903 children looked after return of the
+///   collection year the council's reference date falls in, written by
+///   [`crate::ssda903::write_dir`].
 ///
 /// The files carry children only: adults (parents and carers) cannot travel in
 /// `ssd_person`, so they, their relationships and their involvements stay in memory
@@ -482,6 +491,18 @@ pub fn write_council(council: &SyntheticCouncil, dir: &Path) -> Result<WriteSumm
         summary.rows += rows;
         summary.bytes += out.bytes;
     }
+
+    // The statutory return of the year the reference date falls in.
+    let year = crate::ssda903::CollectionYear::containing(council.today);
+    let returned = crate::ssda903::write_dir(&net, dir, year)?;
+    let return_dir = dir.join("ssda903");
+    for entry in fs::read_dir(&return_dir).map_err(WriteError::io(&return_dir))? {
+        let entry = entry.map_err(WriteError::io(&return_dir))?;
+        summary.files += 1;
+        summary.bytes += entry.metadata().map_err(WriteError::io(&return_dir))?.len();
+    }
+    summary.rows += returned.rows.values().sum::<u64>();
+    summary.ssda903 = Some(returned);
     Ok(summary)
 }
 
@@ -510,7 +531,10 @@ pub fn generate(tier: Tier, seed: u64) -> SyntheticCouncil {
 
 /// Generates a council of the given sizes (see [`Sizes`] for how exactly they are met).
 pub fn generate_sizes(sizes: Sizes, seed: u64) -> SyntheticCouncil {
-    Generator::new(sizes, seed).run()
+    let mut council = Generator::new(sizes, seed).run();
+    // The looked-after facts the SSDA903 return carries (reviews, missing periods...).
+    crate::ssda903::add_return_facts(&mut council);
+    council
 }
 
 /// The reference date of every generated extract: the end of the 2024-25 census year.
@@ -1997,6 +2021,7 @@ impl Generator {
                         let detail = EpisodeDetail::LookedAfter {
                             legal_status: Some(self.pick(LEGAL_STATUS).to_owned()),
                             placement: Some(self.pick(PLACEMENTS).to_owned()),
+                            care: None,
                         };
                         self.episode(c, la_start, None, detail);
                         self.involve(c, iro, Kind::Iro, la_start, None, None);

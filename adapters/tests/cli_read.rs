@@ -125,6 +125,7 @@ fn network() -> Network {
         detail: EpisodeDetail::LookedAfter {
             legal_status: None,
             placement: None,
+            care: None,
         },
         source: src.clone(),
     })

@@ -993,6 +993,7 @@ fn build(spec: &NetSpec, council_name: &str) -> Network {
                 EpisodeDetail::LookedAfter {
                     legal_status: None,
                     placement: None,
+                    care: None,
                 },
             ),
         };

@@ -434,6 +434,7 @@ fn build(pool: &Pool) -> Network {
             death_date: c.date(),
             postcode: c.text(),
             other_identifiers,
+            looked_after: None,
             source: c.source(),
         });
     }
@@ -494,6 +495,7 @@ fn build(pool: &Pool) -> Network {
             _ => EpisodeDetail::LookedAfter {
                 legal_status: c.text(),
                 placement: c.text(),
+                care: None,
             },
         };
         let _ = net.add_episode(Episode {

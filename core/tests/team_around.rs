@@ -120,6 +120,7 @@ fn cp_plan_and_looked_after_count_as_statutory_but_s47_and_early_help_do_not() {
             EpisodeDetail::LookedAfter {
                 legal_status: None,
                 placement: None,
+                care: None,
             },
             true,
         ),

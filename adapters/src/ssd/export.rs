@@ -1030,6 +1030,7 @@ impl<'n> Exporter<'n> {
             if let EpisodeDetail::LookedAfter {
                 legal_status,
                 placement,
+                ..
             } = &e.detail
                 && (legal_status.is_some() || placement.is_some())
             {

@@ -1114,6 +1114,7 @@ impl<'o> Importer<'o> {
                 EpisodeDetail::LookedAfter {
                     legal_status: None,
                     placement: None,
+                    care: None,
                 },
             )
         })

@@ -398,7 +398,7 @@ fn read_all(conn: &Connection, path: &Path) -> Result<Network, StoreError> {
         conn,
         "SELECT id, key, kind, nhs_number, upn, former_upn, given_name, family_name,
                 birth_date, expected_birth_date, sex, ethnicity, death_date, postcode,
-                origin_id, source_row
+                origin_id, source_row, looked_after
          FROM persons ORDER BY id",
         |row| {
             let key_text = text(row, 1)?;
@@ -422,6 +422,13 @@ fn read_all(conn: &Connection, path: &Path) -> Result<Network, StoreError> {
                 death_date: opt_date(row, 12)?,
                 postcode: opt_string(row, 13)?,
                 other_identifiers,
+                looked_after: match opt_text(row, 16)? {
+                    None => None,
+                    Some(json) => Some(
+                        serde_json::from_str(json)
+                            .map_err(|e| bad(16, format!("looked-after facts: {e}")))?,
+                    ),
+                },
                 source: t.source(row, 14)?,
             })?;
             Ok(())
@@ -527,6 +534,7 @@ fn read_all(conn: &Connection, path: &Path) -> Result<Network, StoreError> {
                     EpisodeKind::LookedAfter => EpisodeDetail::LookedAfter {
                         legal_status: opt_string(row, 12)?,
                         placement: opt_string(row, 13)?,
+                        care: None,
                     },
                 },
             };

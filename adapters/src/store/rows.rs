@@ -96,6 +96,7 @@ pub(super) const PERSONS: &[&str] = &[
     "postcode",
     "origin_id",
     "source_row",
+    "looked_after",
 ];
 
 pub(super) fn person(b: &mut Binder<'_, '_>, o: &Origins, p: &Person) -> rusqlite::Result<()> {
@@ -112,7 +113,19 @@ pub(super) fn person(b: &mut Binder<'_, '_>, o: &Origins, p: &Person) -> rusqlit
         .put(&p.ethnicity)?
         .put(date(p.death_date))?
         .put(&p.postcode)?;
-    source(b, o, &p.source)
+    source(b, o, &p.source)?;
+    b.put(json(p.looked_after.as_deref())?)?;
+    Ok(())
+}
+
+/// A value as JSON text, `NULL` for `None`.
+fn json<T: serde::Serialize>(value: Option<&T>) -> rusqlite::Result<Option<String>> {
+    value
+        .map(|v| {
+            serde_json::to_string(v)
+                .map_err(|err| rusqlite::Error::ToSqlConversionFailure(err.into()))
+        })
+        .transpose()
 }
 
 pub(super) const PERSON_IDENTIFIERS: &[&str] = &["person_key", "kind", "value"];
@@ -221,6 +234,7 @@ pub(super) fn episode(b: &mut Binder<'_, '_>, o: &Origins, e: &Episode) -> rusql
         EpisodeDetail::LookedAfter {
             legal_status,
             placement,
+            ..
         } => {
             detail[6] = legal_status.as_deref();
             detail[7] = placement.as_deref();
@@ -230,9 +244,7 @@ pub(super) fn episode(b: &mut Binder<'_, '_>, o: &Origins, e: &Episode) -> rusql
         b.put(d)?;
     }
     source(b, o, &e.source)?;
-    let json = serde_json::to_string(&e.detail)
-        .map_err(|err| rusqlite::Error::ToSqlConversionFailure(err.into()))?;
-    b.put(json)?;
+    b.put(json(Some(&e.detail))?)?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{EpisodeKey, Period, PersonKey, Source};
+use crate::{CareEpisode, EpisodeKey, Period, PersonKey, Source};
 
 /// The five kinds of episode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -112,6 +112,10 @@ pub enum EpisodeDetail {
         legal_status: Option<String>,
         /// Placement type code.
         placement: Option<String>,
+        /// The episode's other facts as the children looked after return (SSDA903)
+        /// records them, when the source has them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        care: Option<Box<CareEpisode>>,
     },
 }
 

@@ -9,6 +9,7 @@ mod episode;
 mod family;
 mod involvement;
 mod link;
+mod looked_after;
 mod organisation;
 mod person;
 
@@ -17,5 +18,9 @@ pub use episode::{CategoryOfAbuse, Episode, EpisodeDetail, EpisodeKind};
 pub use family::{Household, Relationship, RelationshipKind};
 pub use involvement::{EndReason, Involvement, Role, RoleCategory, Sensitivity, SwChangeReason};
 pub use link::{IdentityLink, MatchedOn, OtherIdentifier};
+pub use looked_after::{
+    Adoption, AdoptionDecision, CareEpisode, CareLeaverStatus, CareReview, HealthOutcomes,
+    LookedAfterChild, MissingPeriod, PreviousPermanence, WorkerChangeAt,
+};
 pub use organisation::{Agency, AgencyKind, Professional, Team};
 pub use person::{Person, PersonKind, Sex};

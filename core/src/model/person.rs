@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, NhsNumber, OtherIdentifier, PersonKey, Source, Upn};
+use crate::{Error, LookedAfterChild, NhsNumber, OtherIdentifier, PersonKey, Source, Upn};
 
 /// Whether a person is a child, an unborn child or an adult in the family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -60,6 +60,10 @@ pub struct Person {
     pub postcode: Option<String>,
     /// Other identifiers (case number, YOT number...).
     pub other_identifiers: Vec<OtherIdentifier>,
+    /// What the children looked after return (SSDA903) records about the child, when the
+    /// source has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub looked_after: Option<Box<LookedAfterChild>>,
     /// Where this record came from.
     pub source: Source,
 }
@@ -82,6 +86,7 @@ impl Person {
             death_date: None,
             postcode: None,
             other_identifiers: Vec::new(),
+            looked_after: None,
             source,
         }
     }

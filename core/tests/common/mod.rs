@@ -182,6 +182,7 @@ impl Fixture {
             EpisodeDetail::LookedAfter {
                 legal_status: Some("C2".into()),
                 placement: None,
+                care: None,
             },
             start,
             end,
