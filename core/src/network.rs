@@ -245,6 +245,17 @@ impl Holders {
             Self::Many(v) => v,
         }
     }
+
+    /// Removes `idx`; false when none is left.
+    fn remove(&mut self, idx: u32) -> bool {
+        match self {
+            Self::One(i) => *i != idx,
+            Self::Many(v) => {
+                v.retain(|&i| i != idx);
+                !v.is_empty()
+            }
+        }
+    }
 }
 
 /// How many records of each kind to make room for; see [`Network::with_capacity`].
@@ -535,6 +546,54 @@ impl Network {
             links: Vec::new(),
         });
         self.adjacency.push(PersonAdjacency::default());
+        Ok(())
+    }
+
+    /// Replaces a person's record with `person` (found by its key): the identifiers a
+    /// person is found by (NHS number, UPNs) follow the new record. Their involvements,
+    /// episodes and other records stay. Fails when the person is unknown or the new
+    /// record is invalid (a date of death before the date of birth), leaving the network
+    /// unchanged.
+    ///
+    /// ```
+    /// use patchwork_core::*;
+    ///
+    /// let mut net = Network::new();
+    /// let key = PersonKey::new("lcs", "C1");
+    /// net.add_person(Person::new(key.clone(), PersonKind::Child, Source::system("lcs")))?;
+    /// let nhs: NhsNumber = "943 476 5919".parse()?;
+    /// let mut updated = net.person(&key).unwrap().clone();
+    /// updated.nhs_number = Some(nhs);
+    /// net.update_person(updated)?;
+    /// assert_eq!(net.persons_with_nhs_number(&nhs).len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn update_person(&mut self, person: Person) -> Result<(), Error> {
+        let idx = self
+            .person_idx(&person.key)
+            .ok_or_else(|| Error::not_found(EntityKind::Person, &person.key))?;
+        person.validate()?;
+        let old = &self.persons[idx as usize].person;
+        if let Some(nhs) = old.nhs_number
+            && let Some(h) = self.nhs_index.get_mut(&nhs)
+            && !h.remove(idx)
+        {
+            self.nhs_index.remove(&nhs);
+        }
+        for upn in [old.upn, old.former_upn].into_iter().flatten() {
+            if let Some(h) = self.upn_index.get_mut(&upn)
+                && !h.remove(idx)
+            {
+                self.upn_index.remove(&upn);
+            }
+        }
+        if let Some(nhs) = person.nhs_number {
+            Self::index_holder(&mut self.nhs_index, nhs, idx);
+        }
+        for upn in [person.upn, person.former_upn].into_iter().flatten() {
+            Self::index_holder(&mut self.upn_index, upn, idx);
+        }
+        self.persons[idx as usize].person = person;
         Ok(())
     }
 

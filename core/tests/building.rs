@@ -433,3 +433,55 @@ fn a_missing_key_is_not_found_among_many() {
             .is_none()
     );
 }
+
+#[test]
+fn update_person_moves_the_identifiers_they_are_found_by() {
+    let src = Source::system("lcs");
+    let nhs_a: NhsNumber = "9434765919".parse().unwrap();
+    let nhs_b: NhsNumber = "4010232137".parse().unwrap();
+    let upn: Upn = "A123456789012".parse().unwrap();
+    let mut net = Network::new();
+    let mut c1 = Person::new(PersonKey::new("lcs", "C1"), PersonKind::Child, src.clone());
+    c1.nhs_number = Some(nhs_a);
+    c1.upn = Some(upn);
+    let mut c2 = Person::new(PersonKey::new("lcs", "C2"), PersonKind::Child, src.clone());
+    c2.nhs_number = Some(nhs_a); // a duplicate the council has not resolved
+    net.add_person(c1.clone()).unwrap();
+    net.add_person(c2).unwrap();
+
+    // C1's NHS number corrected, UPN removed.
+    let mut corrected = c1.clone();
+    corrected.nhs_number = Some(nhs_b);
+    corrected.upn = None;
+    corrected.given_name = Some("Ada".into());
+    net.update_person(corrected).unwrap();
+    let keys = |found: Vec<&Person>| found.iter().map(|p| p.key.to_string()).collect::<Vec<_>>();
+    assert_eq!(keys(net.persons_with_nhs_number(&nhs_a)), ["lcs:C2"]);
+    assert_eq!(keys(net.persons_with_nhs_number(&nhs_b)), ["lcs:C1"]);
+    assert!(net.persons_with_upn(&upn).is_empty());
+    assert_eq!(
+        net.person(&PersonKey::new("lcs", "C1"))
+            .unwrap()
+            .given_name
+            .as_deref(),
+        Some("Ada")
+    );
+
+    // An unknown person, or a death before birth, changes nothing.
+    let stranger = Person::new(PersonKey::new("lcs", "C9"), PersonKind::Child, src);
+    assert!(matches!(
+        net.update_person(stranger),
+        Err(Error::NotFound { .. })
+    ));
+    let mut dead = net.person(&PersonKey::new("lcs", "C1")).unwrap().clone();
+    dead.birth_date = chrono::NaiveDate::from_ymd_opt(2020, 1, 1);
+    dead.death_date = chrono::NaiveDate::from_ymd_opt(2019, 1, 1);
+    assert!(net.update_person(dead).is_err());
+    assert_eq!(keys(net.persons_with_nhs_number(&nhs_b)), ["lcs:C1"]);
+    assert!(
+        net.person(&PersonKey::new("lcs", "C1"))
+            .unwrap()
+            .birth_date
+            .is_none()
+    );
+}
