@@ -3,6 +3,8 @@
 //! Everything that connects a [`patchwork_core::Network`] to the outside world: formats,
 //! stores, and the data that fills a network when no real extract is at hand.
 //!
+//! * [`cin`]: the Children in Need census (DfE XML): import, export and the DfE
+//!   validation rules for one child's dates and codes.
 //! * [`ssd`]: the Standard Safeguarding Dataset extract of Liquidlogic LCS, Mosaic and
 //!   Eclipse: import (and the council's role-code mapping).
 //! * [`agency`]: the partner-agency feed, one CSV format for health, schools, police,
@@ -31,6 +33,7 @@
 #![warn(missing_docs)]
 
 pub mod agency;
+pub mod cin;
 pub mod nightly;
 pub mod report;
 pub mod ssd;

@@ -420,6 +420,8 @@ fn read_all(conn: &Connection, path: &Path) -> Result<Network, StoreError> {
                 sex: opt_code(row, 10)?,
                 ethnicity: opt_string(row, 11)?,
                 death_date: opt_date(row, 12)?,
+                disabilities: Vec::new(),
+                upn_unknown: None,
                 postcode: opt_string(row, 13)?,
                 other_identifiers,
                 source: t.source(row, 14)?,
@@ -505,12 +507,15 @@ fn read_all(conn: &Connection, path: &Path) -> Result<Network, StoreError> {
                     referral_source: opt_string(row, 7)?,
                     primary_need: opt_string(row, 8)?,
                     closure_reason: opt_string(row, 9)?,
+                    census: Default::default(),
                 },
                 EpisodeKind::Section47 => EpisodeDetail::Section47 {
                     outcome: opt_string(row, 10)?,
+                    census: Default::default(),
                 },
                 EpisodeKind::ChildProtectionPlan => EpisodeDetail::ChildProtectionPlan {
                     category_of_abuse: opt_code(row, 11)?,
+                    census: Default::default(),
                 },
                 EpisodeKind::LookedAfter => EpisodeDetail::LookedAfter {
                     legal_status: opt_string(row, 12)?,

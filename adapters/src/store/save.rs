@@ -585,13 +585,16 @@ fn write_all(
                     referral_source,
                     primary_need,
                     closure_reason,
+                    ..
                 } => {
                     detail[1] = referral_source.as_deref();
                     detail[2] = primary_need.as_deref();
                     detail[3] = closure_reason.as_deref();
                 }
-                EpisodeDetail::Section47 { outcome } => detail[4] = outcome.as_deref(),
-                EpisodeDetail::ChildProtectionPlan { category_of_abuse } => {
+                EpisodeDetail::Section47 { outcome, .. } => detail[4] = outcome.as_deref(),
+                EpisodeDetail::ChildProtectionPlan {
+                    category_of_abuse, ..
+                } => {
                     detail[5] = category_of_abuse.map(Code::name);
                 }
                 EpisodeDetail::LookedAfter {
