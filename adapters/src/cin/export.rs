@@ -46,7 +46,8 @@ impl ExportSummary {
 /// Writes the census of `year` for the network to `out`: the children with a child in
 /// need episode open at some point between 1 April and 31 March, each with those episodes
 /// and, inside each, the assessments, CIN plans, section 47 enquiries and child protection
-/// plans that started by 31 March. Dates after 31 March are left out (a case closed after
+/// plans that started by 31 March and had not ended (or been completed) before 1 April.
+/// Dates after 31 March are left out (a case closed after
 /// the reference date is open in that year's census). The header's `LEA` is `000`; use
 /// [`export_for_la`] to give the council's code.
 pub fn export<W: Write>(
@@ -114,6 +115,7 @@ fn escape(text: &str) -> std::borrow::Cow<'_, str> {
 
 struct Out<'w, W: Write> {
     w: &'w mut W,
+    start: NaiveDate,
     reference: NaiveDate,
 }
 
@@ -208,7 +210,11 @@ fn write_census<W: Write>(
         });
         [&mut entry.cin, &mut entry.s47, &mut entry.cpp][list].push(e);
     }
-    let mut o = Out { w, reference };
+    let mut o = Out {
+        w,
+        start,
+        reference,
+    };
     writeln!(o.w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
     o.open(0, "Message")?;
     o.open(2, "Header")?;
@@ -351,9 +357,15 @@ fn write_cin<W: Write>(
     if closed.is_some() {
         o.opt(8, "ReasonForClosure", closure_reason.as_deref())?;
     }
-    o.date(8, "DateOfInitialCPC", census.initial_cpc_date)?;
+    o.date(
+        8,
+        "DateOfInitialCPC",
+        census.initial_cpc_date.filter(|&d| d >= o.start),
+    )?;
     for a in &census.assessments {
-        if !a.start.is_some_and(|s| s <= reference) {
+        // Assessments completed before the year were in an earlier census.
+        if !a.start.is_some_and(|s| s <= reference) || a.authorised.is_some_and(|d| d < o.start)
+        {
             continue;
         }
         summary.assessments += 1;
@@ -372,7 +384,7 @@ fn write_cin<W: Write>(
         o.close(8, "Assessments")?;
     }
     for plan in &census.cin_plans {
-        if !plan.start.is_some_and(|s| s <= reference) {
+        if !plan.start.is_some_and(|s| s <= reference) || plan.end.is_some_and(|d| d < o.start) {
             continue;
         }
         o.open(8, "CINPlanDates")?;
@@ -384,7 +396,7 @@ fn write_cin<W: Write>(
         .s47
         .iter()
         .copied()
-        .filter(|s| belongs(s, e) && s.period.start.is_some_and(|d| d <= reference))
+        .filter(|s| belongs(s, e) && in_year(s, o.start, reference))
         .collect();
     s47.sort_by_key(|s| s.period.start);
     for s in s47 {
@@ -413,7 +425,7 @@ fn write_cin<W: Write>(
         .cpp
         .iter()
         .copied()
-        .filter(|p| belongs(p, e) && p.period.start.is_some_and(|d| d <= reference))
+        .filter(|p| belongs(p, e) && in_year(p, o.start, reference))
         .collect();
     cpp.sort_by_key(|p| p.period.start);
     for p in cpp {

@@ -212,7 +212,14 @@ impl<'a> CensusReader<'a> {
     pub fn open(mut xml: XmlReader<'a>) -> Result<Self, XmlError> {
         let mut value = String::new();
         let mut header = HeaderRecord::default();
-        match xml.next()? {
+        let mut first = xml.next()?;
+        while let XmlEvent::Text(t) = first {
+            if !t.trim().is_empty() {
+                return Err(syntax(&xml, "text before the <Message> element".into()));
+            }
+            first = xml.next()?;
+        }
+        match first {
             XmlEvent::Start("Message") => {}
             XmlEvent::Start(other) => {
                 let m = format!("the root element is <{other}>, not <Message>");
