@@ -23,7 +23,10 @@ fn a_plain_census_imports() {
 
 #[test]
 fn doctype_is_refused() {
-    let xml = format!("<?xml version=\"1.0\"?>\n<!DOCTYPE Message [<!ENTITY x \"y\">]>\n{}", census(CHILD));
+    let xml = format!(
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE Message [<!ENTITY x \"y\">]>\n{}",
+        census(CHILD)
+    );
     let e = import(xml.as_bytes()).unwrap_err();
     let x = e.xml().unwrap();
     assert_eq!(x.kind, XmlErrorKind::Doctype);
@@ -53,7 +56,11 @@ fn deep_nesting_is_refused() {
     let e = import(census(&child).as_bytes()).unwrap_err();
     let x = e.xml().unwrap();
     assert_eq!(x.kind, XmlErrorKind::TooDeep(32));
-    assert!(x.location.path.starts_with("/Message/Children[1]/Child[1]/ChildIdentifiers[1]/a[1]/a[1]"));
+    assert!(
+        x.location
+            .path
+            .starts_with("/Message/Children[1]/Child[1]/ChildIdentifiers[1]/a[1]/a[1]")
+    );
 }
 
 #[test]
@@ -72,9 +79,17 @@ fn huge_text_is_refused_before_it_is_buffered() {
 fn utf16_decodes_and_broken_utf16_fails_clearly() {
     let text = census(CHILD);
     for big_endian in [false, true] {
-        let mut bytes = if big_endian { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
+        let mut bytes = if big_endian {
+            vec![0xFE, 0xFF]
+        } else {
+            vec![0xFF, 0xFE]
+        };
         for u in text.encode_utf16() {
-            bytes.extend(if big_endian { u.to_be_bytes() } else { u.to_le_bytes() });
+            bytes.extend(if big_endian {
+                u.to_be_bytes()
+            } else {
+                u.to_le_bytes()
+            });
         }
         let i = import(&bytes).unwrap();
         assert_eq!(i.network.person_count(), 1);
@@ -92,9 +107,15 @@ fn utf16_decodes_and_broken_utf16_fails_clearly() {
 
 #[test]
 fn a_declared_encoding_we_do_not_read_is_refused() {
-    let xml = format!("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>{}", census(CHILD));
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>{}",
+        census(CHILD)
+    );
     let e = import(xml.as_bytes()).unwrap_err();
-    assert!(matches!(e.xml().unwrap().kind, XmlErrorKind::UnsupportedEncoding(_)));
+    assert!(matches!(
+        e.xml().unwrap().kind,
+        XmlErrorKind::UnsupportedEncoding(_)
+    ));
 }
 
 #[test]
@@ -103,7 +124,10 @@ fn truncated_and_malformed_files_fail_with_a_location() {
     let cut = &full[..full.len() / 2];
     let e = import(cut.as_bytes()).unwrap_err();
     let x = e.xml().unwrap();
-    assert!(matches!(x.kind, XmlErrorKind::Truncated(_) | XmlErrorKind::Syntax(_)), "{x}");
+    assert!(
+        matches!(x.kind, XmlErrorKind::Truncated(_) | XmlErrorKind::Syntax(_)),
+        "{x}"
+    );
     let bad = full.replace("</ReferralSource>", "</Referral>");
     let e = import(bad.as_bytes()).unwrap_err();
     let x = e.xml().unwrap();
@@ -145,7 +169,11 @@ fn unknown_codes_are_reported_per_child_with_their_rule() {
         XmlLimits::default(),
     )
     .unwrap();
-    assert!(failures.iter().any(|f| f.rule == "8866" && f.child.as_deref() == Some("C1")));
+    assert!(
+        failures
+            .iter()
+            .any(|f| f.rule == "8866" && f.child.as_deref() == Some("C1"))
+    );
 }
 
 #[test]

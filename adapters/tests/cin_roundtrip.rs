@@ -78,7 +78,11 @@ fn export_import_gives_the_same_census() {
         assert!(summary.section47 > 10, "{summary:?}");
         assert!(summary.cp_plans > 10, "{summary:?}");
         let back = cin::import_reader("census.xml", &xml[..], &CinOptions::new("la")).unwrap();
-        assert!(back.report.problems.is_empty(), "{:?}", &back.report.problems[..3]);
+        assert!(
+            back.report.problems.is_empty(),
+            "{:?}",
+            &back.report.problems[..3]
+        );
         // The same CIN episodes with the same assessments and plans.
         assert_eq!(census_view(&net, year), census_view(&back.network, year));
         // Every S47 and plan the export wrote came back, linked to its CIN episode; the
@@ -102,7 +106,10 @@ fn export_import_gives_the_same_census() {
         // Exporting the import again gives the same bytes: nothing lost or changed.
         let mut again = Vec::new();
         cin::export(&back.network, year, &mut again).unwrap();
-        assert_eq!(String::from_utf8(xml).unwrap(), String::from_utf8(again).unwrap());
+        assert_eq!(
+            String::from_utf8(xml).unwrap(),
+            String::from_utf8(again).unwrap()
+        );
         let _ = in_census(&net, EpisodeKind::Section47);
     }
 }
@@ -113,13 +120,17 @@ fn generated_census_breaks_none_of_the_child_rules() {
     let year = CollectionYear::containing(today);
     let mut xml = Vec::new();
     cin::export(&net, year, &mut xml).unwrap();
-    let failures = cin::validate_reader("census.xml", &xml[..], Some(year), XmlLimits::default())
-        .unwrap();
+    let failures =
+        cin::validate_reader("census.xml", &xml[..], Some(year), XmlLimits::default()).unwrap();
     let mut by_rule = std::collections::BTreeMap::new();
     for f in &failures {
         *by_rule.entry(f.rule).or_insert(0) += 1;
     }
-    assert!(by_rule.is_empty(), "{by_rule:?} e.g. {:?}", failures.first());
+    assert!(
+        by_rule.is_empty(),
+        "{by_rule:?} e.g. {:?}",
+        failures.first()
+    );
 }
 
 #[test]

@@ -364,8 +364,7 @@ fn write_cin<W: Write>(
     )?;
     for a in &census.assessments {
         // Assessments completed before the year were in an earlier census.
-        if !a.start.is_some_and(|s| s <= reference) || a.authorised.is_some_and(|d| d < o.start)
-        {
+        if !a.start.is_some_and(|s| s <= reference) || a.authorised.is_some_and(|d| d < o.start) {
             continue;
         }
         summary.assessments += 1;

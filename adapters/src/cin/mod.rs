@@ -73,6 +73,11 @@ impl CollectionYear {
         Self(end_year)
     }
 
+    /// [`CollectionYear::new`], usable in constants.
+    pub const fn new_const(end_year: i32) -> Self {
+        Self(end_year)
+    }
+
     /// The collection whose reference date is `date` (31 March), or that contains `date`.
     pub fn containing(date: NaiveDate) -> Self {
         use chrono::Datelike;
