@@ -187,3 +187,35 @@ fn many_children_stream_in_bounded_memory_per_child() {
     assert_eq!(i.network.person_count(), 20_000);
     assert_eq!(i.report.files["bad.xml"].rows, 20_000);
 }
+
+#[test]
+fn lines_and_columns_are_right_far_into_a_file() {
+    // One child per line, 30,000 lines (about 9 MB, far beyond the reader's window), then a
+    // bad element on the last line: line 30,002 (the <Message><Children> line is line 1),
+    // and the problem of the child with an unknown code on line 20,001 names that line.
+    let mut xml = String::from("<Message><Children>\n");
+    for i in 0..30_000 {
+        let child = if i == 20_000 {
+            CHILD.replace("<Ethnicity>WBRI", "<Ethnicity>XXXX")
+        } else {
+            CHILD.to_owned()
+        };
+        xml.push_str(&child.replace("<LAchildID>C1", &format!("<LAchildID>C{i}")));
+        xml.push('\n');
+    }
+    let good = format!("{xml}</Children></Message>\n");
+    let i = import(good.as_bytes()).unwrap();
+    let p = &i.report.problems[0];
+    assert_eq!(p.line, Some(20_002));
+    assert_eq!(
+        p.column.as_deref(),
+        Some("/Message/Children/Child[20001]/ChildCharacteristics[1]/Ethnicity")
+    );
+    let bad = format!("{xml}  <Child></Chidl></Children></Message>\n");
+    let e = import(bad.as_bytes()).unwrap_err();
+    let x = e.xml().unwrap();
+    assert_eq!(x.location.line, 30_002);
+    // "  <Child></Chidl>" ends at byte 17 of its line: the reader stops after the bad tag.
+    assert_eq!(x.location.column, 18, "{x}");
+    assert_eq!(x.location.path, "/Message/Children[1]/Child[30001]");
+}

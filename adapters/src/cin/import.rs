@@ -1,5 +1,6 @@
 //! Reading a census into a network.
 
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -56,7 +57,21 @@ pub fn import_file(path: &Path, options: &CinOptions) -> Result<CinImport, CinEr
         file: name.clone(),
         source,
     })?;
-    import_reader(&name, file, options)
+    // Reserve the network's arenas from the file's size (a census child takes roughly
+    // 1 kB), so that they do not grow by copying as the file is read.
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let children = usize::try_from(size / 1_000).unwrap_or(0).min(10_000_000);
+    let mut network = Network::with_capacity(patchwork_core::Capacity {
+        persons: children,
+        professionals: 0,
+        involvements: 0,
+    });
+    let (report, header) = import_into(&mut network, &name, file, options)?;
+    Ok(CinImport {
+        network,
+        report,
+        header,
+    })
 }
 
 /// Imports a census read from `reader` (named `name` in problems) into a new network.
@@ -106,7 +121,7 @@ pub fn import_into<R: Read>(
         };
         let loaded = add_child(
             network,
-            &child,
+            child,
             &origin,
             &options.system,
             &mut seen,
@@ -159,7 +174,7 @@ impl Ctx<'_> {
 
     fn code(
         &mut self,
-        value: &Option<String>,
+        value: Option<String>,
         list: &[&str],
         rule: &str,
         what: &str,
@@ -174,7 +189,7 @@ impl Ctx<'_> {
                 format!("rule {rule}: {what} code is not in the census code list (kept as given)"),
             );
         }
-        Some(text.to_owned())
+        value
     }
 
     fn flag(
@@ -241,7 +256,7 @@ impl Ctx<'_> {
 
 fn add_child(
     net: &mut Network,
-    c: &ChildRecord,
+    mut c: ChildRecord,
     origin: &Arc<Origin>,
     system: &str,
     seen: &mut rustc_hash::FxHashSet<String>,
@@ -293,17 +308,21 @@ fn add_child(
         p.upn = ctx.upn(&c.upn, "1510", || path::identifier(n, "UPN"));
         p.former_upn = ctx.upn(&c.former_upn, "1560Q", || path::identifier(n, "FormerUPN"));
         p.upn_unknown = ctx.code(
-            &c.upn_unknown,
+            c.upn_unknown.take(),
             codes::UPN_UNKNOWN,
             "8770Q",
             "UPNunknown",
             || path::identifier(n, "UPNunknown"),
         );
         p.death_date = ctx.date(&c.death_date, || path::identifier(n, "PersonDeathDate"));
-        p.sex = sex(c, ctx);
-        p.ethnicity = ctx.code(&c.ethnicity, codes::ETHNICITY, "4220", "Ethnicity", || {
-            path::identifier(n, "Ethnicity")
-        });
+        p.sex = sex(&c, ctx);
+        p.ethnicity = ctx.code(
+            c.ethnicity.take(),
+            codes::ETHNICITY,
+            "4220",
+            "Ethnicity",
+            || path::identifier(n, "Ethnicity"),
+        );
         for (i, d) in c.disabilities.iter().enumerate() {
             if !known(codes::DISABILITY, d) {
                 ctx.problem(
@@ -315,7 +334,7 @@ fn add_child(
                 );
             }
         }
-        p.disabilities = c.disabilities.clone();
+        p.disabilities = std::mem::take(&mut c.disabilities);
         if let Err(e) = net.add_person(p) {
             ctx.problem(
                 ProblemKind::Rejected,
@@ -326,7 +345,8 @@ fn add_child(
             return false;
         }
     }
-    for (i, d) in c.cin_details.iter().enumerate() {
+    let mut kbuf = String::new();
+    for (i, d) in c.cin_details.iter_mut().enumerate() {
         let cin = i + 1;
         let at = |e: &str| path::cin(n, cin, e);
         let start = ctx.date(&d.referral_date, || at("CINreferralDate"));
@@ -336,7 +356,7 @@ fn add_child(
             initial_cpc_date: ctx.date(&d.initial_cpc_date, || at("DateOfInitialCPC")),
             assessments: d
                 .assessments
-                .iter()
+                .iter_mut()
                 .enumerate()
                 .map(|(j, a)| {
                     let at = |e: &str| path::sub(n, cin, "Assessments", j + 1, e);
@@ -362,7 +382,7 @@ fn add_child(
                         internal_review: ctx
                             .date(&a.internal_review, || at("AssessmentInternalReviewDate")),
                         authorised: ctx.date(&a.authorised, || at("AssessmentAuthorisationDate")),
-                        factors: a.factors.clone(),
+                        factors: std::mem::take(&mut a.factors),
                     }
                 })
                 .collect(),
@@ -381,21 +401,21 @@ fn add_child(
         };
         let detail = EpisodeDetail::ChildInNeed {
             referral_source: ctx.code(
-                &d.referral_source,
+                d.referral_source.take(),
                 codes::REFERRAL_SOURCE,
                 "8866",
                 "ReferralSource",
                 || at("ReferralSource"),
             ),
             primary_need: ctx.code(
-                &d.primary_need,
+                d.primary_need.take(),
                 codes::PRIMARY_NEED,
                 "8650",
                 "PrimaryNeedCode",
                 || at("PrimaryNeedCode"),
             ),
             closure_reason: ctx.code(
-                &d.closure_reason,
+                d.closure_reason.take(),
                 codes::CLOSURE_REASON,
                 "8640",
                 "ReasonForClosure",
@@ -403,7 +423,9 @@ fn add_child(
             ),
             census,
         };
-        let cin_key = EpisodeKey::new(system, format!("census/{id}/{cin}"));
+        kbuf.clear();
+        let _ = write!(kbuf, "census/{id}/{cin}");
+        let cin_key = EpisodeKey::new(system, &kbuf);
         let cin_period = period(start, end, ctx, || at("CINclosureDate"));
         if !add_episode(
             net,
@@ -436,7 +458,11 @@ fn add_child(
                 ctx,
                 at(""),
                 Episode {
-                    key: EpisodeKey::new(system, format!("census/{id}/{cin}/s47/{}", j + 1)),
+                    key: {
+                        kbuf.clear();
+                        let _ = write!(kbuf, "census/{id}/{cin}/s47/{}", j + 1);
+                        EpisodeKey::new(system, &kbuf)
+                    },
                     person: key.clone(),
                     period,
                     detail: EpisodeDetail::Section47 {
@@ -447,7 +473,7 @@ fn add_child(
                 },
             );
         }
-        for (j, p) in d.cp_plans.iter().enumerate() {
+        for (j, p) in d.cp_plans.iter_mut().enumerate() {
             let at = |e: &str| path::sub(n, cin, "ChildProtectionPlans", j + 1, e);
             let start = ctx.date(&p.start, || at("CPPstartDate"));
             let end = ctx.date(&p.end, || at("CPPendDate"));
@@ -468,10 +494,10 @@ fn add_child(
             };
             let reviews = p
                 .reviews
-                .iter()
+                .iter_mut()
                 .enumerate()
                 .filter_map(|(k, r)| {
-                    ctx.date(&Some(r.clone()), || {
+                    ctx.date(&Some(std::mem::take(r)), || {
                         format!("{}/CPPreviewDate[{}]", at("Reviews[1]"), k + 1)
                     })
                 })
@@ -491,7 +517,11 @@ fn add_child(
                 ctx,
                 at(""),
                 Episode {
-                    key: EpisodeKey::new(system, format!("census/{id}/{cin}/cpp/{}", j + 1)),
+                    key: {
+                        kbuf.clear();
+                        let _ = write!(kbuf, "census/{id}/{cin}/cpp/{}", j + 1);
+                        EpisodeKey::new(system, &kbuf)
+                    },
                     person: key.clone(),
                     period,
                     detail: EpisodeDetail::ChildProtectionPlan {

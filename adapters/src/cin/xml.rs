@@ -15,6 +15,9 @@ use std::io::{self, BufRead, Read};
 
 use quick_xml::events::Event;
 
+/// How many distinct child element names get positions in paths, per parent.
+const MAX_NAMES: usize = 64;
+
 /// Limits that keep a hostile file from exhausting memory or the stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct XmlLimits {
@@ -104,8 +107,9 @@ pub struct XmlError {
 pub enum XmlEvent<'a> {
     /// An element starts (also for `<empty/>` elements, which are followed by an `End`).
     Start(&'a str),
-    /// Text content of the current element (entities resolved, surrounding white space
-    /// kept; may come in several pieces, which [`XmlReader::read_text`] joins).
+    /// Text content of the current element (entities resolved; may come in several
+    /// pieces, which [`XmlReader::read_text`] joins). Text made only of white space is
+    /// reported only inside [`XmlReader::read_text`].
     Text(&'a str),
     /// The current element ends.
     End,
@@ -113,104 +117,125 @@ pub enum XmlEvent<'a> {
     Eof,
 }
 
-/// Counts lines and refuses over-long runs of bytes without markup.
+/// Refuses over-long runs of bytes without markup, and keeps a window of the bytes last
+/// read so that a byte offset can be turned into a line and column.
+///
+/// It sits below the buffer quick-xml reads from: quick-xml's own buffer can never hold
+/// more than one run, so it stays under `max_run` plus one block however hostile the file.
 struct Guard<R> {
     inner: R,
     max_run: usize,
-    /// Run length (bytes since the last `<` or `>`) after the checked prefix.
+    /// Bytes since the last `<` or `>`.
     run: usize,
-    /// How many bytes of the inner buffer have been checked.
-    checked: usize,
-    /// Run length at the start of the unconsumed buffer.
-    run_consumed: usize,
     tripped: bool,
-    consumed: u64,
-    lines: u64,
-    last_newline: u64,
+    /// Bytes handed out so far.
+    total: u64,
+    /// The last bytes handed out, starting at offset `window_start`.
+    window: Vec<u8>,
+    window_start: u64,
+    /// A known (offset, 0-based line) inside the window or at its start, moved forward by
+    /// queries so that asking for the line of each child costs O(file) in all.
+    cursor: std::cell::Cell<(u64, u64)>,
 }
 
-impl<R: BufRead> Guard<R> {
+/// How much of the input the line window keeps (at least), and when it is trimmed.
+const WINDOW_KEEP: usize = 256 * 1024;
+
+impl<R: Read> Guard<R> {
     fn new(inner: R, max_run: usize) -> Self {
         Self {
             inner,
             max_run,
             run: 0,
-            checked: 0,
-            run_consumed: 0,
             tripped: false,
-            consumed: 0,
-            lines: 0,
-            last_newline: 0,
+            total: 0,
+            window: Vec::with_capacity(2 * WINDOW_KEEP),
+            window_start: 0,
+            cursor: std::cell::Cell::new((0, 0)),
         }
     }
-}
 
-impl<R: BufRead> Read for Guard<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let n = {
-            let buf = self.fill_buf()?;
-            let n = buf.len().min(out.len());
-            out[..n].copy_from_slice(&buf[..n]);
-            n
+    /// Line (1-based) and column (1-based, in bytes) of byte `offset`, if it is still in
+    /// the window (it always is for the position quick-xml has reached).
+    fn line_column(&self, offset: u64) -> (u64, u64) {
+        let line = self.line(offset);
+        let offset = offset.clamp(self.window_start, self.total);
+        let rel = (offset - self.window_start) as usize;
+        let column = match self.window[..rel].iter().rposition(|&b| b == b'\n') {
+            Some(j) => (rel - j) as u64,
+            // The line started before the window (only for lines longer than it).
+            None => rel as u64 + 1,
         };
-        self.consume(n);
-        Ok(n)
+        (line, column)
+    }
+
+    /// Line (1-based) of byte `offset`.
+    fn line(&self, offset: u64) -> u64 {
+        let offset = offset.clamp(self.window_start, self.total);
+        let rel = (offset - self.window_start) as usize;
+        let (c_off, c_line) = self.cursor.get();
+        let c_rel = (c_off - self.window_start) as usize;
+        let line = if rel >= c_rel {
+            let n = count_newlines(&self.window[c_rel..rel]);
+            self.cursor.set((offset, c_line + n));
+            c_line + n
+        } else {
+            c_line - count_newlines(&self.window[rel..c_rel])
+        };
+        line + 1
     }
 }
 
-impl<R: BufRead> BufRead for Guard<R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        let max_run = self.max_run;
-        let buf = self.inner.fill_buf()?;
-        let mut run = self.run;
-        let mut allowed = buf.len();
-        for (i, &b) in buf.iter().enumerate().skip(self.checked) {
-            if b == b'<' || b == b'>' {
-                run = 0;
-            } else {
-                run += 1;
-                if run > max_run {
-                    allowed = i;
-                    break;
-                }
-            }
-        }
-        if allowed < buf.len() {
-            if allowed == 0 {
-                self.tripped = true;
-                return Err(io::Error::other("text too long"));
-            }
-            // Hand out the bytes before the over-long run; the next call fails.
-            self.checked = allowed;
-            self.run = max_run;
-            return Ok(&buf[..allowed]);
-        }
-        self.checked = buf.len();
-        self.run = run;
-        Ok(buf)
-    }
+fn count_newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+}
 
-    fn consume(&mut self, amt: usize) {
-        if let Ok(buf) = self.inner.fill_buf() {
-            let part = &buf[..amt.min(buf.len())];
-            for (i, &b) in part.iter().enumerate() {
-                if b == b'\n' {
-                    self.lines += 1;
-                    self.last_newline = self.consumed + i as u64 + 1;
+impl<R: Read> Read for Guard<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.tripped {
+            return Err(io::Error::other("text too long"));
+        }
+        let n = self.inner.read(out)?;
+        let got = &out[..n];
+        // In chunks, so that the test for a delimiter vectorises.
+        let mut run = self.run;
+        for chunk in got.chunks(32) {
+            let any = chunk
+                .iter()
+                .fold(false, |a, &b| a | (b == b'<') | (b == b'>'));
+            if any {
+                let j = chunk
+                    .iter()
+                    .rposition(|&b| b == b'<' || b == b'>')
+                    .unwrap_or(0);
+                run = chunk.len() - 1 - j;
+            } else {
+                run += chunk.len();
+                if run > self.max_run {
+                    self.tripped = true;
+                    return Err(io::Error::other("text too long"));
                 }
             }
-            // Run length at the new start of the buffer.
-            match part.iter().rposition(|&b| b == b'<' || b == b'>') {
-                Some(j) => self.run_consumed = part.len() - 1 - j,
-                None => self.run_consumed += part.len(),
+        }
+        self.run = run;
+        // Keep the window: trim its front once it is twice the size kept.
+        if self.window.len() + n > 2 * WINDOW_KEEP {
+            let drop = (self.window.len() + n)
+                .saturating_sub(WINDOW_KEEP)
+                .min(self.window.len());
+            let new_start = self.window_start + drop as u64;
+            let (c_off, c_line) = self.cursor.get();
+            if c_off < new_start {
+                let c_rel = (c_off - self.window_start) as usize;
+                let lines = c_line + count_newlines(&self.window[c_rel..drop]);
+                self.cursor.set((new_start, lines));
             }
+            self.window.drain(..drop);
+            self.window_start = new_start;
         }
-        self.consumed += amt as u64;
-        self.checked = self.checked.saturating_sub(amt);
-        if self.checked == 0 {
-            self.run = self.run_consumed;
-        }
-        self.inner.consume(amt);
+        self.window.extend_from_slice(got);
+        self.total += n as u64;
+        Ok(n)
     }
 }
 
@@ -325,7 +350,7 @@ fn detect<R: BufRead>(reader: &mut R) -> io::Result<Detected> {
 
 /// The guarded census reader: `quick-xml` underneath, limits and locations on top.
 pub struct XmlReader<'a> {
-    reader: quick_xml::Reader<Guard<Box<dyn BufRead + 'a>>>,
+    reader: quick_xml::Reader<io::BufReader<Guard<Box<dyn BufRead + 'a>>>>,
     limits: XmlLimits,
     utf16: bool,
     buf: Vec<u8>,
@@ -337,6 +362,8 @@ pub struct XmlReader<'a> {
     depth: usize,
     /// A pending End for an empty element.
     pending_end: bool,
+    /// Inside [`XmlReader::read_text`]: white space text is kept.
+    in_value: bool,
     done: bool,
 }
 
@@ -375,7 +402,10 @@ impl<'a> XmlReader<'a> {
                 true,
             ),
         };
-        let mut reader = quick_xml::Reader::from_reader(Guard::new(boxed, limits.max_text));
+        let mut reader = quick_xml::Reader::from_reader(io::BufReader::with_capacity(
+            64 * 1024,
+            Guard::new(boxed, limits.max_text),
+        ));
         let config = reader.config_mut();
         config.expand_empty_elements = false;
         config.check_end_names = true;
@@ -390,6 +420,7 @@ impl<'a> XmlReader<'a> {
             stack: Vec::with_capacity(16),
             depth: 0,
             pending_end: false,
+            in_value: false,
             done: false,
         })
     }
@@ -397,22 +428,26 @@ impl<'a> XmlReader<'a> {
     /// The current location: the position just after the last event read, and the path
     /// of the element open there.
     pub fn location(&self) -> XmlLocation {
-        let g = self.reader.get_ref();
+        let (line, column) = self.guard().line_column(self.reader.buffer_position());
         XmlLocation {
-            line: g.lines + 1,
-            column: g.consumed - g.last_newline + 1,
+            line,
+            column,
             path: self.path(),
         }
     }
 
     /// The 1-based line of the last event read.
     pub fn line(&self) -> u64 {
-        self.reader.get_ref().lines + 1
+        self.guard().line(self.reader.buffer_position())
+    }
+
+    fn guard(&self) -> &Guard<Box<dyn BufRead + 'a>> {
+        self.reader.get_ref().get_ref()
     }
 
     /// Bytes read so far (of UTF-8, after any transcoding).
     pub fn bytes_read(&self) -> u64 {
-        self.reader.get_ref().consumed
+        self.reader.buffer_position()
     }
 
     /// The path of the open element.
@@ -461,11 +496,16 @@ impl<'a> XmlReader<'a> {
         let position = match self.depth.checked_sub(1) {
             Some(top) => {
                 let parent = &mut self.stack[top];
+                let full = parent.children.len() >= MAX_NAMES;
                 match parent.children.iter_mut().find(|(n, _)| n == name) {
                     Some((_, count)) => {
                         *count += 1;
                         *count
                     }
+                    // Positions are counted for the first 64 distinct names under one
+                    // parent; past that (never in a census) they are reported as 0, so
+                    // that a hostile file cannot grow this list without bound.
+                    None if full => 0,
                     None => {
                         parent.children.push((name.to_owned(), 1));
                         1
@@ -503,7 +543,7 @@ impl<'a> XmlReader<'a> {
     }
 
     fn map_error(&self, e: quick_xml::Error) -> XmlError {
-        if self.reader.get_ref().tripped {
+        if self.guard().tripped {
             return self.error(XmlErrorKind::TextTooLong(self.limits.max_text));
         }
         let kind = match e {
@@ -559,6 +599,11 @@ impl<'a> XmlReader<'a> {
                 }
                 Event::Text(t) => {
                     let text: &str = t.as_ref();
+                    // White space between elements (indentation) is dropped here, except
+                    // inside a value being read, where it may sit next to an entity.
+                    if !self.in_value && text.bytes().all(|b| b.is_ascii_whitespace()) {
+                        continue;
+                    }
                     self.text.clear();
                     self.text.push_str(text);
                     return Ok(XmlEvent::Text(&self.text));
@@ -616,6 +661,13 @@ impl<'a> XmlReader<'a> {
     /// Reads the text of a simple element whose start was just returned, up to and
     /// including its end. Fails if it has child elements.
     pub fn read_text(&mut self, out: &mut String) -> Result<(), XmlError> {
+        self.in_value = true;
+        let result = self.read_value(out);
+        self.in_value = false;
+        result
+    }
+
+    fn read_value(&mut self, out: &mut String) -> Result<(), XmlError> {
         out.clear();
         loop {
             match self.next()? {
