@@ -6,18 +6,15 @@ use std::path::PathBuf;
 use patchwork_adapters::cin::{self, CinOptions, XmlLimits};
 use patchwork_core::{EpisodeDetail, EpisodeKind, PersonKey, Sex};
 
-fn corpus() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/csc-validator-be-cin/fake_data")
-}
-
+/// The CIN fake data of the shared corpus, which sits beside the clone
+/// (`shared/corpus/...`), or two levels up for a worktree.
 fn corpus_dir() -> PathBuf {
-    // The worktree sits two levels below /work; the corpus at /work/shared/corpus.
-    let a = corpus();
-    if a.exists() {
-        return a;
-    }
-    PathBuf::from("/work/shared/corpus/csc-validator-be-cin/fake_data")
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    ["../../shared/corpus", "../../../shared/corpus"]
+        .iter()
+        .map(|up| manifest.join(up).join("csc-validator-be-cin/fake_data"))
+        .find(|p| p.is_dir())
+        .expect("the shared corpus is beside the clone (shared/corpus/csc-validator-be-cin)")
 }
 
 #[test]

@@ -432,6 +432,8 @@ fn build(pool: &Pool) -> Network {
             sex: sexes[c.pick(4)],
             ethnicity: c.text(),
             death_date: c.date(),
+            disabilities: Vec::new(),
+            upn_unknown: None,
             postcode: c.text(),
             other_identifiers,
             source: c.source(),

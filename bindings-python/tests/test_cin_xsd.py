@@ -11,9 +11,12 @@ import pytest
 import xmlschema
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-SPEC = pathlib.Path("/work/shared/corpus/liia-tools-pipeline/liiatools/cin_census_pipeline/spec")
-if not SPEC.is_dir():
-    SPEC = REPO.parent.parent / "shared/corpus/liia-tools-pipeline/liiatools/cin_census_pipeline/spec"
+# The shared corpus sits beside the clone (or two levels up for a worktree).
+SPEC = next(
+    base / "shared/corpus/liia-tools-pipeline/liiatools/cin_census_pipeline/spec"
+    for base in (REPO.parent, REPO.parent.parent)
+    if (base / "shared/corpus").is_dir()
+)
 
 
 @pytest.fixture(scope="module")
