@@ -364,7 +364,7 @@ fn write_cin<W: Write>(
     )?;
     for a in &census.assessments {
         // Assessments completed before the year were in an earlier census.
-        if !a.start.is_some_and(|s| s <= reference) || a.authorised.is_some_and(|d| d < o.start) {
+        if a.start.is_none_or(|s| s > reference) || a.authorised.is_some_and(|d| d < o.start) {
             continue;
         }
         summary.assessments += 1;
@@ -383,7 +383,7 @@ fn write_cin<W: Write>(
         o.close(8, "Assessments")?;
     }
     for plan in &census.cin_plans {
-        if !plan.start.is_some_and(|s| s <= reference) || plan.end.is_some_and(|d| d < o.start) {
+        if plan.start.is_none_or(|s| s > reference) || plan.end.is_some_and(|d| d < o.start) {
             continue;
         }
         o.open(8, "CINPlanDates")?;

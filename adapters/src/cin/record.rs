@@ -212,12 +212,12 @@ impl<'a> CensusReader<'a> {
     pub fn open(mut xml: XmlReader<'a>) -> Result<Self, XmlError> {
         let mut value = String::new();
         let mut header = HeaderRecord::default();
-        let mut first = xml.next()?;
+        let mut first = xml.next_event()?;
         while let XmlEvent::Text(t) = first {
             if !t.trim().is_empty() {
                 return Err(syntax(&xml, "text before the <Message> element".into()));
             }
-            first = xml.next()?;
+            first = xml.next_event()?;
         }
         match first {
             XmlEvent::Start("Message") => {}
@@ -228,7 +228,7 @@ impl<'a> CensusReader<'a> {
             _ => return Err(syntax(&xml, "the file has no <Message> element".into())),
         }
         loop {
-            match xml.next()? {
+            match xml.next_event()? {
                 XmlEvent::Start("Header") => read_header(&mut xml, &mut header, &mut value)?,
                 XmlEvent::Start("Children") => break,
                 XmlEvent::Start(_) => xml.skip()?,
@@ -264,7 +264,7 @@ impl<'a> CensusReader<'a> {
             return Ok(None);
         }
         loop {
-            match self.xml.next()? {
+            match self.xml.next_event()? {
                 XmlEvent::Start("Child") if self.in_children => {
                     self.children += 1;
                     let mut child = ChildRecord {
@@ -314,7 +314,7 @@ fn read_group<'a>(
     mut field: impl FnMut(&mut XmlReader<'a>, &str, &mut Vec<String>) -> Result<bool, XmlError>,
 ) -> Result<(), XmlError> {
     loop {
-        let name = match xml.next()? {
+        let name = match xml.next_event()? {
             XmlEvent::Start(name) => name.to_owned(),
             XmlEvent::Text(t) => {
                 if !t.trim().is_empty() {

@@ -558,7 +558,7 @@ impl<'a> XmlReader<'a> {
     }
 
     /// The next event.
-    pub fn next(&mut self) -> Result<XmlEvent<'_>, XmlError> {
+    pub fn next_event(&mut self) -> Result<XmlEvent<'_>, XmlError> {
         if self.pending_end {
             self.pending_end = false;
             self.depth -= 1;
@@ -670,7 +670,7 @@ impl<'a> XmlReader<'a> {
     fn read_value(&mut self, out: &mut String) -> Result<(), XmlError> {
         out.clear();
         loop {
-            match self.next()? {
+            match self.next_event()? {
                 XmlEvent::Text(t) => out.push_str(t),
                 XmlEvent::End => return Ok(()),
                 XmlEvent::Start(name) => {
@@ -691,7 +691,7 @@ impl<'a> XmlReader<'a> {
     pub fn skip(&mut self) -> Result<(), XmlError> {
         let depth = self.depth;
         loop {
-            let (end, eof) = match self.next()? {
+            let (end, eof) = match self.next_event()? {
                 XmlEvent::End => (true, false),
                 XmlEvent::Eof => (false, true),
                 _ => (false, false),
