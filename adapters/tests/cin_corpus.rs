@@ -136,8 +136,11 @@ fn census_2026_fake_file_reads_as_worked_out_by_hand() {
 #[test]
 fn an_older_census_with_gender_current_and_true_false_reads() {
     // fake_CIN_data.xml is a 2021-22-shaped file: GenderCurrent, ReferralNFA true/false.
-    let import =
-        cin::import_file(&corpus_dir().join("fake_CIN_data.xml"), &CinOptions::new("la")).unwrap();
+    let import = cin::import_file(
+        &corpus_dir().join("fake_CIN_data.xml"),
+        &CinOptions::new("la"),
+    )
+    .unwrap();
     let net = &import.network;
     assert_eq!(net.person_count(), 332);
     let key = PersonKey::new("la", "RND000215205141");
@@ -161,9 +164,19 @@ fn an_older_census_with_gender_current_and_true_false_reads() {
     assert_eq!(primary_need.as_deref(), Some("N6"));
     assert_eq!(closure_reason.as_deref(), Some("RC2"));
     assert_eq!(census.referral_nfa, Some(true)); // "true"
-    assert_eq!(census.initial_cpc_date, chrono::NaiveDate::from_ymd_opt(2020, 9, 29));
+    assert_eq!(
+        census.initial_cpc_date,
+        chrono::NaiveDate::from_ymd_opt(2020, 9, 29)
+    );
     // Its UPN A850728973744 fails the check letter: reported with rule 1510, not stored.
     assert_eq!(c.upn, None);
-    assert!(import.report.problems.iter().any(|p| p.message.starts_with("rule 1510")
-        && p.column.as_deref() == Some("/Message/Children/Child[1]/ChildIdentifiers[1]/UPN")));
+    assert!(
+        import
+            .report
+            .problems
+            .iter()
+            .any(|p| p.message.starts_with("rule 1510")
+                && p.column.as_deref()
+                    == Some("/Message/Children/Child[1]/ChildIdentifiers[1]/UPN"))
+    );
 }
