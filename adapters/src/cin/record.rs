@@ -419,6 +419,12 @@ fn read_child(
             "CINdetails" => {
                 let mut d = CinDetailsRecord::default();
                 read_cin(xml, &mut d, value, skipped)?;
+                // Grow one at a time for the first few: four of these at once would be
+                // a request of over 1 kB, which makes the allocator consolidate its free
+                // lists on every child.
+                if c.cin_details.len() < 3 {
+                    c.cin_details.reserve_exact(1);
+                }
                 c.cin_details.push(d);
             }
             _ => return Ok(false),

@@ -187,7 +187,11 @@ impl<R: Read> Guard<R> {
 }
 
 fn count_newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    // Byte-wide counters over chunks of at most 255 bytes, so that the loop vectorises.
+    bytes
+        .chunks(255)
+        .map(|chunk| u64::from(chunk.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n'))))
+        .sum()
 }
 
 impl<R: Read> Read for Guard<R> {
@@ -370,7 +374,10 @@ pub struct XmlReader<'a> {
 struct Frame {
     name: String,
     position: u32,
+    /// Names of the children seen so far and how many of each; only the first `used`
+    /// entries are live (the others keep their buffers for reuse).
     children: Vec<(String, u32)>,
+    used: usize,
 }
 
 impl<'a> XmlReader<'a> {
@@ -496,8 +503,9 @@ impl<'a> XmlReader<'a> {
         let position = match self.depth.checked_sub(1) {
             Some(top) => {
                 let parent = &mut self.stack[top];
-                let full = parent.children.len() >= MAX_NAMES;
-                match parent.children.iter_mut().find(|(n, _)| n == name) {
+                let used = parent.used;
+                let full = used >= MAX_NAMES;
+                match parent.children[..used].iter_mut().find(|(n, _)| n == name) {
                     Some((_, count)) => {
                         *count += 1;
                         *count
@@ -507,7 +515,14 @@ impl<'a> XmlReader<'a> {
                     // that a hostile file cannot grow this list without bound.
                     None if full => 0,
                     None => {
-                        parent.children.push((name.to_owned(), 1));
+                        if used == parent.children.len() {
+                            parent.children.push((String::new(), 0));
+                        }
+                        let slot = &mut parent.children[used];
+                        slot.0.clear();
+                        slot.0.push_str(name);
+                        slot.1 = 1;
+                        parent.used += 1;
                         1
                     }
                 }
@@ -519,13 +534,14 @@ impl<'a> XmlReader<'a> {
                 name: String::new(),
                 position: 0,
                 children: Vec::new(),
+                used: 0,
             });
         }
         let frame = &mut self.stack[self.depth];
         frame.name.clear();
         frame.name.push_str(name);
         frame.position = position;
-        frame.children.clear();
+        frame.used = 0;
         self.depth += 1;
         Ok(())
     }
