@@ -3,6 +3,8 @@
 //! Everything that connects a [`patchwork_core::Network`] to the outside world: formats,
 //! stores, and the data that fills a network when no real extract is at hand.
 //!
+//! * [`cin`]: the Children in Need census (DfE XML): import, export and the DfE
+//!   validation rules for one child's dates and codes.
 //! * [`ssd`]: the Standard Safeguarding Dataset extract of Liquidlogic LCS, Mosaic and
 //!   Eclipse: import (and the council's role-code mapping).
 //! * [`ssda903`]: the children looked after return (SSDA903) CSV files: import, and
@@ -33,6 +35,7 @@
 #![warn(missing_docs)]
 
 pub mod agency;
+pub mod cin;
 pub mod nightly;
 pub mod report;
 pub mod ssd;

@@ -1978,6 +1978,7 @@ impl Generator {
                         referral_source: Some(self.pick(REFERRAL_SOURCES).to_owned()),
                         primary_need: Some(self.pick(PRIMARY_NEEDS).to_owned()),
                         closure_reason: case_end.map(|_| self.pick(CLOSURE_REASONS).to_owned()),
+                        census: Default::default(),
                     };
                     self.episode(c, case_start, case_end, detail);
                     if on_plan || (status == Status::CinOpen && self.rng.random_bool(0.3)) {
@@ -1992,6 +1993,7 @@ impl Generator {
                             Some(cp_start),
                             EpisodeDetail::Section47 {
                                 outcome: Some(outcome.to_owned()),
+                                census: Default::default(),
                             },
                         );
                     }
@@ -2013,6 +2015,7 @@ impl Generator {
                             None,
                             EpisodeDetail::ChildProtectionPlan {
                                 category_of_abuse: Some(category),
+                                census: Default::default(),
                             },
                         );
                     }

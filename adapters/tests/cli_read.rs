@@ -114,6 +114,7 @@ fn network() -> Network {
         period: Period::from(d(2025, 1, 10)),
         detail: EpisodeDetail::ChildProtectionPlan {
             category_of_abuse: None,
+            census: Default::default(),
         },
         source: src.clone(),
     })

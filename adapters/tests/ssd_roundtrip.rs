@@ -500,6 +500,7 @@ fn what_the_layout_cannot_carry_is_counted_and_partner_records_skipped() {
         period: Period::from(d(2025, 1, 1)),
         detail: EpisodeDetail::ChildProtectionPlan {
             category_of_abuse: None,
+            census: Default::default(),
         },
         source: src.clone(),
     })
@@ -974,18 +975,21 @@ fn build(spec: &NetSpec, council_name: &str) -> Network {
                     referral_source: codes.0.clone(),
                     primary_need: codes.1.clone(),
                     closure_reason: codes.2.clone(),
+                    census: Default::default(),
                 },
             ),
             EpisodeSpec::Section47 { outcome, .. } => (
                 "ssd_s47_enquiry",
                 EpisodeDetail::Section47 {
                     outcome: outcome.map(str::to_owned),
+                    census: Default::default(),
                 },
             ),
             EpisodeSpec::ChildProtectionPlan(category) => (
                 "ssd_cp_plans",
                 EpisodeDetail::ChildProtectionPlan {
                     category_of_abuse: *category,
+                    census: Default::default(),
                 },
             ),
             EpisodeSpec::LookedAfter => (

@@ -432,6 +432,8 @@ fn build(pool: &Pool) -> Network {
             sex: sexes[c.pick(4)],
             ethnicity: c.text(),
             death_date: c.date(),
+            disabilities: Vec::new(),
+            upn_unknown: None,
             postcode: c.text(),
             other_identifiers,
             looked_after: None,
@@ -482,15 +484,21 @@ fn build(pool: &Pool) -> Network {
                 referral_source: c.text(),
                 primary_need: c.text(),
                 closure_reason: c.text(),
+                census: Default::default(),
             },
-            2 => EpisodeDetail::Section47 { outcome: c.text() },
+            2 => EpisodeDetail::Section47 {
+                outcome: c.text(),
+                census: Default::default(),
+            },
             3 => EpisodeDetail::ChildProtectionPlan {
                 category_of_abuse: None,
+                census: Default::default(),
             },
             4 => EpisodeDetail::ChildProtectionPlan {
                 category_of_abuse: Some(
                     [CategoryOfAbuse::Neglect, CategoryOfAbuse::Multiple][c.pick(2)],
                 ),
+                census: Default::default(),
             },
             _ => EpisodeDetail::LookedAfter {
                 legal_status: c.text(),

@@ -168,7 +168,10 @@ fn end_before_start_is_rejected_everywhere() {
             start: Some(d(2025, 3, 1)),
             end: Some(d(2024, 3, 1)),
         },
-        detail: EpisodeDetail::Section47 { outcome: None },
+        detail: EpisodeDetail::Section47 {
+            outcome: None,
+            census: Default::default(),
+        },
         source: src(),
     };
     assert!(matches!(

@@ -113,6 +113,7 @@ fn cp_plan_and_looked_after_count_as_statutory_but_s47_and_early_help_do_not() {
         (
             EpisodeDetail::ChildProtectionPlan {
                 category_of_abuse: None,
+                census: Default::default(),
             },
             true,
         ),
@@ -124,7 +125,13 @@ fn cp_plan_and_looked_after_count_as_statutory_but_s47_and_early_help_do_not() {
             },
             true,
         ),
-        (EpisodeDetail::Section47 { outcome: None }, false),
+        (
+            EpisodeDetail::Section47 {
+                outcome: None,
+                census: Default::default(),
+            },
+            false,
+        ),
         (EpisodeDetail::EarlyHelp { reason: None }, false),
     ] {
         let mut f = Fixture::new();

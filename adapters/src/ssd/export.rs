@@ -927,6 +927,7 @@ impl<'n> Exporter<'n> {
                 referral_source,
                 primary_need,
                 closure_reason,
+                ..
             } = &e.detail
             {
                 row.set(
@@ -965,6 +966,7 @@ impl<'n> Exporter<'n> {
             };
             if let EpisodeDetail::Section47 {
                 outcome: Some(outcome),
+                ..
             } = &e.detail
             {
                 let flag = match outcome.as_str() {
@@ -1006,6 +1008,7 @@ impl<'n> Exporter<'n> {
             };
             if let EpisodeDetail::ChildProtectionPlan {
                 category_of_abuse: Some(category),
+                ..
             } = &e.detail
             {
                 row.set("cppl_cp_plan_initial_category", category.code());

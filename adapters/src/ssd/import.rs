@@ -945,6 +945,7 @@ impl<'o> Importer<'o> {
                 referral_source: row.text(source_code)?.map(str::to_owned),
                 primary_need: row.text(need)?.map(str::to_owned),
                 closure_reason: row.text(close)?.map(str::to_owned),
+                census: Default::default(),
             };
             let at = At {
                 row,
@@ -1047,7 +1048,10 @@ impl<'o> Importer<'o> {
                 &schema::S47_ENQUIRY,
                 sid,
                 period,
-                EpisodeDetail::Section47 { outcome },
+                EpisodeDetail::Section47 {
+                    outcome,
+                    census: Default::default(),
+                },
             )?;
             me.add_activity(row, activity)
         })
@@ -1085,7 +1089,10 @@ impl<'o> Importer<'o> {
                 &schema::CP_PLANS,
                 cid,
                 period,
-                EpisodeDetail::ChildProtectionPlan { category_of_abuse },
+                EpisodeDetail::ChildProtectionPlan {
+                    category_of_abuse,
+                    census: Default::default(),
+                },
             )
         })
     }

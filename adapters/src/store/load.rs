@@ -398,7 +398,7 @@ fn read_all(conn: &Connection, path: &Path) -> Result<Network, StoreError> {
         conn,
         "SELECT id, key, kind, nhs_number, upn, former_upn, given_name, family_name,
                 birth_date, expected_birth_date, sex, ethnicity, death_date, postcode,
-                origin_id, source_row, looked_after
+                origin_id, source_row, looked_after, disabilities, upn_unknown
          FROM persons ORDER BY id",
         |row| {
             let key_text = text(row, 1)?;
@@ -420,6 +420,12 @@ fn read_all(conn: &Connection, path: &Path) -> Result<Network, StoreError> {
                 sex: opt_code(row, 10)?,
                 ethnicity: opt_string(row, 11)?,
                 death_date: opt_date(row, 12)?,
+                disabilities: match opt_text(row, 17)? {
+                    None => Vec::new(),
+                    Some(json) => serde_json::from_str(json)
+                        .map_err(|e| bad(17, format!("disability codes: {e}")))?,
+                },
+                upn_unknown: opt_string(row, 18)?,
                 postcode: opt_string(row, 13)?,
                 other_identifiers,
                 looked_after: match opt_text(row, 16)? {
@@ -524,12 +530,15 @@ fn read_all(conn: &Connection, path: &Path) -> Result<Network, StoreError> {
                         referral_source: opt_string(row, 7)?,
                         primary_need: opt_string(row, 8)?,
                         closure_reason: opt_string(row, 9)?,
+                        census: Default::default(),
                     },
                     EpisodeKind::Section47 => EpisodeDetail::Section47 {
                         outcome: opt_string(row, 10)?,
+                        census: Default::default(),
                     },
                     EpisodeKind::ChildProtectionPlan => EpisodeDetail::ChildProtectionPlan {
                         category_of_abuse: opt_code(row, 11)?,
+                        census: Default::default(),
                     },
                     EpisodeKind::LookedAfter => EpisodeDetail::LookedAfter {
                         legal_status: opt_string(row, 12)?,

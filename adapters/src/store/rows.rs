@@ -97,6 +97,8 @@ pub(super) const PERSONS: &[&str] = &[
     "origin_id",
     "source_row",
     "looked_after",
+    "disabilities",
+    "upn_unknown",
 ];
 
 pub(super) fn person(b: &mut Binder<'_, '_>, o: &Origins, p: &Person) -> rusqlite::Result<()> {
@@ -115,6 +117,8 @@ pub(super) fn person(b: &mut Binder<'_, '_>, o: &Origins, p: &Person) -> rusqlit
         .put(&p.postcode)?;
     source(b, o, &p.source)?;
     b.put(json(p.looked_after.as_deref())?)?;
+    b.put(json(Some(&p.disabilities).filter(|d| !d.is_empty()))?)?
+        .put(&p.upn_unknown)?;
     Ok(())
 }
 
@@ -222,13 +226,16 @@ pub(super) fn episode(b: &mut Binder<'_, '_>, o: &Origins, e: &Episode) -> rusql
             referral_source,
             primary_need,
             closure_reason,
+            ..
         } => {
             detail[1] = referral_source.as_deref();
             detail[2] = primary_need.as_deref();
             detail[3] = closure_reason.as_deref();
         }
-        EpisodeDetail::Section47 { outcome } => detail[4] = outcome.as_deref(),
-        EpisodeDetail::ChildProtectionPlan { category_of_abuse } => {
+        EpisodeDetail::Section47 { outcome, .. } => detail[4] = outcome.as_deref(),
+        EpisodeDetail::ChildProtectionPlan {
+            category_of_abuse, ..
+        } => {
             detail[5] = category_of_abuse.map(Code::name);
         }
         EpisodeDetail::LookedAfter {

@@ -240,14 +240,16 @@ CREATE INDEX change_events_person ON change_events (person_key);
 /// Version 3: incremental saving, and the statutory returns' details. Indexes on the
 /// references a save deletes rows by; every episode's details as JSON (`episodes.detail`),
 /// so that what the typed columns do not have (assessments, plans, reviews, placements) is
-/// kept too; and a looked-after child's own SSDA903 facts as JSON
-/// (`persons.looked_after`).
+/// kept too; a looked-after child's own SSDA903 facts as JSON (`persons.looked_after`);
+/// and the CIN census's disability codes (a JSON array) and reason for no UPN.
 const V3: &str = "
 CREATE INDEX person_identifiers_person ON person_identifiers (person_key);
 CREATE INDEX household_members_household ON household_members (household_key);
 CREATE INDEX identity_links_person ON identity_links (person_key);
 ALTER TABLE episodes ADD COLUMN detail TEXT;
 ALTER TABLE persons ADD COLUMN looked_after TEXT;
+ALTER TABLE persons ADD COLUMN disabilities TEXT;
+ALTER TABLE persons ADD COLUMN upn_unknown TEXT;
 ";
 
 /// Every table, children before parents: the order to empty them in.

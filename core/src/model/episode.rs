@@ -1,6 +1,7 @@
 //! Statutory episodes: early help, child in need, section 47, child protection plan,
 //! looked after.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::{CareEpisode, EpisodeKey, Period, PersonKey, Source};
@@ -95,16 +96,25 @@ pub enum EpisodeDetail {
         primary_need: Option<String>,
         /// Reason for closure code (`RC1` ... `RC9`).
         closure_reason: Option<String>,
+        /// What the CIN census adds: NFA flag, conference date, assessments, CIN plans.
+        #[serde(default)]
+        census: CinCensus,
     },
     /// Section 47 enquiry.
     Section47 {
         /// Outcome, as recorded.
         outcome: Option<String>,
+        /// What the CIN census adds: the initial conference target and date.
+        #[serde(default)]
+        census: Section47Census,
     },
     /// Child protection plan.
     ChildProtectionPlan {
         /// Initial category of abuse.
         category_of_abuse: Option<CategoryOfAbuse>,
+        /// What the CIN census adds: latest category, previous plans, reviews.
+        #[serde(default)]
+        census: CpPlanCensus,
     },
     /// Looked after.
     LookedAfter {
@@ -130,6 +140,70 @@ impl EpisodeDetail {
             Self::LookedAfter { .. } => EpisodeKind::LookedAfter,
         }
     }
+}
+
+/// The CIN census details of a child in need episode (one `<CINdetails>`), beyond its
+/// referral source, primary need and closure reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CinCensus {
+    /// `ReferralNFA`: the referral led to no further action.
+    pub referral_nfa: Option<bool>,
+    /// `DateOfInitialCPC` at episode level: an initial conference with no section 47
+    /// enquiry in the episode (a transfer-in conference, for instance).
+    pub initial_cpc_date: Option<NaiveDate>,
+    /// The assessments, in the order recorded.
+    pub assessments: Vec<Assessment>,
+    /// The CIN plans (`CINPlanDates`), in the order recorded. The end, when known, is
+    /// the census `CINPlanEndDate` (the last day of the plan).
+    pub cin_plans: Vec<CinPlan>,
+}
+
+/// A child and family assessment in a CIN episode.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessment {
+    /// `AssessmentActualStartDate`.
+    pub start: Option<NaiveDate>,
+    /// `AssessmentInternalReviewDate`.
+    pub internal_review: Option<NaiveDate>,
+    /// `AssessmentAuthorisationDate`: when the assessment was completed and signed off.
+    pub authorised: Option<NaiveDate>,
+    /// `AssessmentFactors` codes (`1A`, `4B`, `21`...), as recorded.
+    pub factors: Vec<String>,
+}
+
+/// A child in need plan, by its census dates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CinPlan {
+    /// `CINPlanStartDate`.
+    pub start: Option<NaiveDate>,
+    /// `CINPlanEndDate`: the day the plan ended, if it has.
+    pub end: Option<NaiveDate>,
+}
+
+/// The CIN census details of a section 47 enquiry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Section47Census {
+    /// The child in need episode the enquiry belongs to, when known.
+    pub cin_episode: Option<EpisodeKey>,
+    /// `InitialCPCtarget`: the date by which the initial conference should be held.
+    pub initial_cpc_target: Option<NaiveDate>,
+    /// `DateOfInitialCPC`: the date the initial conference was held.
+    pub initial_cpc_date: Option<NaiveDate>,
+    /// `ICPCnotRequired`: the enquiry ended without the need for a conference.
+    pub icpc_not_required: Option<bool>,
+}
+
+/// The CIN census details of a child protection plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CpPlanCensus {
+    /// The child in need episode the plan belongs to, when known.
+    pub cin_episode: Option<EpisodeKey>,
+    /// `LatestCategoryOfAbuse`.
+    pub latest_category: Option<CategoryOfAbuse>,
+    /// `NumberOfPreviousCPP`: how many plans the child had before this one.
+    pub previous_plans: Option<u32>,
+    /// `CPPreviewDate`s, in the order recorded.
+    pub reviews: Vec<NaiveDate>,
 }
 
 /// A statutory status of a child over a period.

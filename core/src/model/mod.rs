@@ -14,7 +14,10 @@ mod organisation;
 mod person;
 
 pub use activity::{Activity, ActivityKind};
-pub use episode::{CategoryOfAbuse, Episode, EpisodeDetail, EpisodeKind};
+pub use episode::{
+    Assessment, CategoryOfAbuse, CinCensus, CinPlan, CpPlanCensus, Episode, EpisodeDetail,
+    EpisodeKind, Section47Census,
+};
 pub use family::{Household, Relationship, RelationshipKind};
 pub use involvement::{EndReason, Involvement, Role, RoleCategory, Sensitivity, SwChangeReason};
 pub use link::{IdentityLink, MatchedOn, OtherIdentifier};

@@ -56,6 +56,13 @@ pub struct Person {
     pub ethnicity: Option<String>,
     /// Date of death, if the person has died.
     pub death_date: Option<NaiveDate>,
+    /// Disability codes as the DfE lists them (`NONE`, `MOB`, `AUT`...), in the order
+    /// recorded.
+    #[serde(default)]
+    pub disabilities: Vec<String>,
+    /// Why a child has no UPN (CIN census `UPNunknown`, `UN1` ... `UN7`).
+    #[serde(default)]
+    pub upn_unknown: Option<String>,
     /// Postcode of the current address.
     pub postcode: Option<String>,
     /// Other identifiers (case number, YOT number...).
@@ -84,6 +91,8 @@ impl Person {
             sex: None,
             ethnicity: None,
             death_date: None,
+            disabilities: Vec::new(),
+            upn_unknown: None,
             postcode: None,
             other_identifiers: Vec::new(),
             looked_after: None,

@@ -72,7 +72,7 @@ impl Network {
     /// # net.add_person(Person::new(child.clone(), PersonKind::Child, src.clone()))?;
     /// net.add_episode(Episode {
     ///     key: EpisodeKey::new("lcs", "CP1"), person: child.clone(), period: Period::from(d(1, 10)),
-    ///     detail: EpisodeDetail::ChildProtectionPlan { category_of_abuse: Some(CategoryOfAbuse::Neglect) },
+    ///     detail: EpisodeDetail::ChildProtectionPlan { category_of_abuse: Some(CategoryOfAbuse::Neglect), census: Default::default() },
     ///     source: src.clone(),
     /// })?;
     /// // Nobody is involved: no social worker and no health professional.

@@ -116,7 +116,7 @@ impl Network {
     ///     key: EpisodeKey::new("lcs", "CIN1"),
     ///     person: child.clone(),
     ///     period: Period::from(d(2025, 1, 2)),
-    ///     detail: EpisodeDetail::ChildInNeed { referral_source: None, primary_need: None, closure_reason: None },
+    ///     detail: EpisodeDetail::ChildInNeed { referral_source: None, primary_need: None, closure_reason: None, census: Default::default() },
     ///     source: src.clone(),
     /// })?;
     ///

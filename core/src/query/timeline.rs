@@ -71,7 +71,7 @@ impl Network {
     /// net.add_episode(Episode {
     ///     key: EpisodeKey::new("lcs", "E1"), person: child.clone(),
     ///     period: Period::from(d(2, 14)),
-    ///     detail: EpisodeDetail::ChildInNeed { referral_source: Some("2A".into()), primary_need: None, closure_reason: None },
+    ///     detail: EpisodeDetail::ChildInNeed { referral_source: Some("2A".into()), primary_need: None, closure_reason: None, census: Default::default() },
     ///     source: src.clone(),
     /// })?;
     /// let starts: Vec<_> = net.timeline(&child)?.iter().map(|e| e.start().unwrap()).collect();

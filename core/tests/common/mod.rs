@@ -145,6 +145,7 @@ impl Fixture {
                 referral_source: None,
                 primary_need: None,
                 closure_reason: None,
+                census: Default::default(),
             },
             start,
             end,
@@ -163,6 +164,7 @@ impl Fixture {
             child,
             EpisodeDetail::ChildProtectionPlan {
                 category_of_abuse: Some(CategoryOfAbuse::Neglect),
+                census: Default::default(),
             },
             start,
             end,
