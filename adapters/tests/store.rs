@@ -434,6 +434,7 @@ fn build(pool: &Pool) -> Network {
             death_date: c.date(),
             postcode: c.text(),
             other_identifiers,
+            shielded: false,
             source: c.source(),
         });
     }

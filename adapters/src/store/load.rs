@@ -422,6 +422,7 @@ fn read_all(conn: &Connection, path: &Path) -> Result<Network, StoreError> {
                 death_date: opt_date(row, 12)?,
                 postcode: opt_string(row, 13)?,
                 other_identifiers,
+                shielded: false,
                 source: t.source(row, 14)?,
             })?;
             Ok(())

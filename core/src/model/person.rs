@@ -60,6 +60,13 @@ pub struct Person {
     pub postcode: Option<String>,
     /// Other identifiers (case number, YOT number...).
     pub other_identifiers: Vec<OtherIdentifier>,
+    /// Shielded (restricted): a refuge address, an adoptive placement, a protected
+    /// identity. A shielded person is hidden entirely from every viewer the
+    /// [`Policy`](crate::Policy) does not name: they do not appear in results, counts,
+    /// search hits or ordering, and asking for them gives the same "not found" as an
+    /// unknown key. Left out of JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shielded: bool,
     /// Where this record came from.
     pub source: Source,
 }
@@ -82,6 +89,7 @@ impl Person {
             death_date: None,
             postcode: None,
             other_identifiers: Vec::new(),
+            shielded: false,
             source,
         }
     }
