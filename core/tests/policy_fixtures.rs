@@ -466,7 +466,7 @@ fn break_glass_covers_one_child_for_a_limited_time_and_only_for_its_maker() {
     };
     let view = net.view(&edt, &policy, &grants, at(10, 30));
     let read = view.team_around(&pk("C2"));
-    assert_eq!(read.record.overrides, [grant.clone()]);
+    assert_eq!(read.record.overrides, std::slice::from_ref(&grant));
     assert_eq!(read.record.alerts, [AlertKind::BreakGlassUsed]);
     assert_eq!(team_ids(read), ["I5"]);
     // One child only: C1 is still existence only for EDT1.

@@ -736,11 +736,11 @@ proptest! {
         // Nothing hidden shows, by key or by name.
         let np = spec.persons.len();
         let records_visible = oracle.person_record_visible(&spec);
-        for p in 0..np {
+        for (p, &record_visible) in records_visible.iter().enumerate() {
             if oracle.person[p] == Sees::Hidden {
                 prop_assert!(!text.contains(&quoted(&format!("P{p}"))), "hidden P{p} in {text}");
             }
-            if !records_visible[p] {
+            if !record_visible {
                 prop_assert!(!text.contains(&format!("~P{p}~")), "record of P{p} in {text}");
             }
         }
