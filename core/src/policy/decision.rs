@@ -147,3 +147,143 @@ impl Policy {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Permissions, Purpose};
+
+    fn practitioner(role: &str) -> Viewer {
+        let w = crate::Professional::new(
+            crate::ProfessionalKey::new("t", "W"),
+            crate::Source::system("t"),
+        );
+        Viewer::professional(&w, role, Purpose::DirectWork)
+    }
+
+    fn person(shielded: bool, involved: bool, break_glass: bool) -> PersonFacts {
+        PersonFacts {
+            shielded,
+            involved,
+            break_glass,
+        }
+    }
+
+    /// Every branch of the person rule, with the answer worked out from its doc.
+    #[test]
+    fn person_rule_branch_by_branch() {
+        use Decision::*;
+        let mut p = Policy::practice_defaults("v");
+        p.roles.insert(
+            "both".into(),
+            Permissions {
+                front_door: true,
+                read_shielded: true,
+                ..Permissions::default()
+            },
+        );
+        let admin = Viewer::administrative("ops", Purpose::Audit);
+        let cases = [
+            // (role, shielded, involved, break glass) -> decision
+            ("practitioner", false, true, false, Full),
+            ("practitioner", false, false, false, ExistenceOnly),
+            ("practitioner", true, true, false, Hidden),
+            ("practitioner", true, false, true, Full),
+            ("front_door", false, false, false, Full),
+            ("front_door", true, false, false, Hidden),
+            ("shield_broker", true, false, false, ExistenceOnly),
+            ("shield_broker", true, true, false, Full),
+            ("both", true, false, false, Full),
+            ("no such role", false, false, false, ExistenceOnly),
+        ];
+        for (role, shielded, involved, bg, expected) in cases {
+            let facts = person(shielded, involved, bg);
+            assert_eq!(
+                p.decide_person(&practitioner(role), facts),
+                expected,
+                "{role} {facts:?}"
+            );
+        }
+        assert_eq!(p.decide_person(&admin, person(true, false, false)), Full);
+        let mut q = p.clone();
+        q.administrative = false;
+        assert_eq!(q.decide_person(&admin, person(false, true, true)), Hidden);
+        q.involved_see_team = false;
+        assert_eq!(
+            q.decide_person(&practitioner("practitioner"), person(false, true, false)),
+            ExistenceOnly
+        );
+        q.others_see_existence = false;
+        assert_eq!(
+            q.decide_person(&practitioner("practitioner"), person(false, true, false)),
+            Hidden
+        );
+        assert_eq!(
+            q.decide_person(&practitioner("front_door"), person(false, false, false)),
+            Full
+        );
+    }
+
+    /// Every branch of the involvement rule.
+    #[test]
+    fn involvement_rule_branch_by_branch() {
+        use Decision::*;
+        use Sensitivity::*;
+        let p = Policy::practice_defaults("v");
+        let v = practitioner("practitioner");
+        let f = |sensitivity, own, same_agency, consented, break_glass| InvolvementFacts {
+            sensitivity,
+            own,
+            same_agency,
+            consented,
+            break_glass,
+        };
+        let cases = [
+            (Standard, false, false, false, false, Full),
+            (SensitiveService, false, false, false, false, Hidden),
+            (SensitiveService, false, true, false, false, Full),
+            (SensitiveService, false, false, true, false, Full),
+            (SensitiveService, true, false, false, false, Full),
+            (SensitiveService, false, false, false, true, Full),
+            (Restricted, false, false, true, false, Hidden),
+            (Restricted, false, true, false, false, Full),
+            (Restricted, true, false, false, false, Full),
+            (Restricted, false, false, false, true, Full),
+        ];
+        for (s, own, same, consented, bg, expected) in cases {
+            let facts = f(s, own, same, consented, bg);
+            assert_eq!(
+                p.decide_involvement(&v, Full, facts),
+                expected,
+                "{facts:?}"
+            );
+            // Unless the person is seen in full, no involvement is.
+            assert_eq!(p.decide_involvement(&v, ExistenceOnly, facts), Hidden);
+            assert_eq!(p.decide_involvement(&v, Hidden, facts), Hidden);
+        }
+        let admin = Viewer::administrative("ops", Purpose::Audit);
+        assert_eq!(
+            p.decide_involvement(&admin, Full, f(Restricted, false, false, false, false)),
+            Full
+        );
+    }
+
+    #[test]
+    fn the_service_mapping_only_raises_sensitivity() {
+        let mut p = Policy::default();
+        p.service_sensitivity
+            .insert("CAMHS".into(), Sensitivity::SensitiveService);
+        assert_eq!(
+            p.effective_sensitivity(Sensitivity::Standard, "CAMHS"),
+            Sensitivity::SensitiveService
+        );
+        assert_eq!(
+            p.effective_sensitivity(Sensitivity::Restricted, "CAMHS"),
+            Sensitivity::Restricted
+        );
+        assert_eq!(
+            p.effective_sensitivity(Sensitivity::Standard, "SW"),
+            Sensitivity::Standard
+        );
+    }
+}
