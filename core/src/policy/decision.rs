@@ -252,11 +252,7 @@ mod tests {
         ];
         for (s, own, same, consented, bg, expected) in cases {
             let facts = f(s, own, same, consented, bg);
-            assert_eq!(
-                p.decide_involvement(&v, Full, facts),
-                expected,
-                "{facts:?}"
-            );
+            assert_eq!(p.decide_involvement(&v, Full, facts), expected, "{facts:?}");
             // Unless the person is seen in full, no involvement is.
             assert_eq!(p.decide_involvement(&v, ExistenceOnly, facts), Hidden);
             assert_eq!(p.decide_involvement(&v, Hidden, facts), Hidden);
