@@ -10,7 +10,7 @@ use crate::Sensitivity;
 ///
 /// A role the policy does not name has none of these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Permissions {
     /// May override the policy for one child for a limited time, giving a reason
     /// ("break glass"): child protection roles, the emergency duty team.
@@ -51,8 +51,17 @@ pub struct Permissions {
 /// assert_eq!(back, policy);
 /// assert!(back.permissions("mash").front_door);
 /// assert!(!back.permissions("unknown role").front_door);
+///
+/// // A misspelt setting is an error, not a silently ignored line.
+/// let typo = r#"{"version": "v4", "adminstrative": true}"#;
+/// let err = serde_json::from_str::<Policy>(typo).unwrap_err();
+/// assert!(err.to_string().contains("unknown field `adminstrative`"));
+/// // Settings left out are denied.
+/// let minimal: Policy = serde_json::from_str(r#"{"version": "v4"}"#).unwrap();
+/// assert_eq!(minimal, Policy::deny_all("v4"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Policy {
     /// The version id, recorded on every access record.
     pub version: String,
