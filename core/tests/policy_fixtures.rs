@@ -673,3 +673,77 @@ fn a_diff_through_the_view_does_not_report_hidden_changes() {
     assert_eq!(ended, ["I3"]);
     assert_eq!(newer.diff(&older, d(2026, 11, 27)).len(), 3);
 }
+
+#[test]
+fn no_introduction_is_routed_through_a_shielded_child() {
+    let mut net = network();
+    // FC1 is involved with the shielded C2 only.
+    let mut fc = Professional::new(wk("FC1"), src());
+    fc.agency = Some(ak("CSC"));
+    net.add_professional(fc).unwrap();
+    net.add_involvement(Involvement {
+        key: InvolvementKey::new(S, "I10"),
+        person: pk("C2"),
+        professional: Some(wk("FC1")),
+        team: None,
+        role: Role::new("FSW", RoleCategory::FamilySupportWorker),
+        period: Period::from(d(2026, 2, 1)),
+        end_reason: None,
+        sensitivity: Sensitivity::Standard,
+        source: src(),
+    })
+    .unwrap();
+    let today = d(2026, 11, 27);
+    // On the bare network the teacher reaches FC1 through C1, SW1 and C2.
+    let bare = net
+        .connection_path(&wk("TCH1"), &wk("FC1"), today)
+        .unwrap()
+        .unwrap();
+    assert_eq!(bare.len(), 2);
+    assert_eq!(
+        net.shared_children(&wk("SW1"), &wk("FC1"), today)
+            .unwrap()
+            .len(),
+        1
+    );
+    // Through SW1's view there is no such path, and nothing shared.
+    let (policy, grants) = (policy(), Grants::default());
+    let sw1 = viewer(&net, "SW1", "practitioner");
+    let view = net.view(&sw1, &policy, &grants, at(10, 0));
+    let path = view.connection_path(&wk("TCH1"), &wk("FC1"));
+    assert!(path.result.unwrap().is_none());
+    assert!(path.record.disclosed.is_empty());
+    assert!(
+        view.shared_children(&wk("SW1"), &wk("FC1"))
+            .result
+            .unwrap()
+            .is_empty()
+    );
+    // FC1's caseload is empty to SW1; FC1 is known (professionals are a directory).
+    let caseload = view.caseload(&wk("FC1"));
+    assert!(caseload.result.unwrap().is_empty());
+    assert_eq!(caseload.record.outcome, Outcome::Full);
+}
+
+#[test]
+fn a_search_finds_only_what_the_viewer_may_see() {
+    let net = network();
+    let (policy, grants) = (policy(), Grants::default());
+    let sw2 = viewer(&net, "SW2", "practitioner");
+    let view = net.view(&sw2, &policy, &grants, at(10, 0));
+    // C1's NHS number: known, with the contact route, and nothing more.
+    let read = view.search_nhs_number(&"9434765919".parse().unwrap());
+    let hits = read.result.unwrap();
+    assert_eq!(hits.len(), 1);
+    assert!(matches!(&hits[0], Viewed::ExistenceOnly(k) if k.person == pk("C1")));
+    assert_eq!(read.record.outcome, Outcome::ExistenceOnly);
+    assert_eq!(read.record.disclosed, [pk("C1")]);
+    // SW1 sees C1 in full.
+    let sw1 = viewer(&net, "SW1", "practitioner");
+    let view = net.view(&sw1, &policy, &grants, at(10, 0));
+    let hits = view
+        .search_nhs_number(&"9434765919".parse().unwrap())
+        .result
+        .unwrap();
+    assert!(matches!(&hits[0], Viewed::Full(p) if p.given_name.as_deref() == Some("NameC1")));
+}
