@@ -747,3 +747,26 @@ fn a_search_finds_only_what_the_viewer_may_see() {
         .unwrap();
     assert!(matches!(&hits[0], Viewed::Full(p) if p.given_name.as_deref() == Some("NameC1")));
 }
+
+#[test]
+fn a_diff_shows_nothing_about_a_child_the_viewer_no_longer_sees() {
+    let older = network();
+    let mut newer = older.clone();
+    // SW1's allocation to C1 ends: under the newer network SW1 is no longer involved.
+    newer
+        .end_involvement(&InvolvementKey::new(S, "I1"), d(2026, 11, 20), None)
+        .unwrap();
+    newer
+        .end_involvement(&InvolvementKey::new(S, "I3"), d(2026, 11, 20), None)
+        .unwrap();
+    let (policy, grants) = (policy(), Grants::default());
+    let sw1 = viewer(&older, "SW1", "practitioner");
+    let view = newer.view(&sw1, &policy, &grants, at(10, 0));
+    assert_eq!(view.decision_for(&pk("C1")), Decision::ExistenceOnly);
+    let read = view.diff(&older);
+    assert!(read.result.unwrap().is_empty());
+    assert!(read.record.disclosed.is_empty());
+    // The bare diff has both ends, C1's lead change, and C1 (open CIN) left without an
+    // allocated social worker.
+    assert_eq!(newer.diff(&older, d(2026, 11, 27)).len(), 4);
+}

@@ -266,6 +266,20 @@ impl<'a> ViewedNetwork<'a> {
         grants: &'a Grants,
         at: DateTime<Utc>,
     ) -> Self {
+        Self::with_access(net, viewer, policy, grants, at, None)
+    }
+
+    /// A view whose person decisions come from `decided` (by key: `Hidden` for a key it
+    /// does not hold) instead of from `net` itself: what [`diff`](Self::diff) uses, so
+    /// that an older network is seen with the persons the viewer may see now.
+    fn with_access(
+        net: &'a Network,
+        viewer: &'a Viewer,
+        policy: &'a Policy,
+        grants: &'a Grants,
+        at: DateTime<Utc>,
+        decided: Option<&ViewedNetwork<'_>>,
+    ) -> Self {
         let date = at.date_naive();
         let me = viewer
             .professional_key()
@@ -305,23 +319,31 @@ impl<'a> ViewedNetwork<'a> {
             my_agency,
             part: Part::Whole(net),
         };
-        let involved = view.involved_persons(date);
-        view.access = net
-            .persons
-            .iter()
-            .enumerate()
-            .map(|(i, slot)| {
-                let i = i as u32;
-                policy.decide_person(
-                    viewer,
-                    PersonFacts {
-                        shielded: slot.person.shielded,
-                        involved: involved.contains(&i),
-                        break_glass: view.overrides.contains_key(&i),
-                    },
-                )
-            })
-            .collect();
+        view.access = match decided {
+            Some(newer) => net
+                .persons
+                .iter()
+                .map(|slot| newer.decision_for(&slot.person.key))
+                .collect(),
+            None => {
+                let involved = view.involved_persons(date);
+                net.persons
+                    .iter()
+                    .enumerate()
+                    .map(|(i, slot)| {
+                        let i = i as u32;
+                        policy.decide_person(
+                            viewer,
+                            PersonFacts {
+                                shielded: slot.person.shielded,
+                                involved: involved.contains(&i),
+                                break_glass: view.overrides.contains_key(&i),
+                            },
+                        )
+                    })
+                    .collect()
+            }
+        };
         // An administrative viewer under a policy that shows them everything reads the
         // network itself; everyone else reads the part they may see.
         if !(viewer.is_administrative() && policy.administrative) {
@@ -835,11 +857,20 @@ impl<'a> ViewedNetwork<'a> {
         )
     }
 
-    /// [`Network::diff`] between what the viewer may see of `older` and of this network,
-    /// each decided under the same viewer, policy, grants and time. A person the viewer
-    /// has just come to see shows as added.
+    /// [`Network::diff`] between what the viewer may see of `older` and of this network.
+    /// Which persons the viewer sees is decided once, on this (the newer) network, and
+    /// applied to both: a child they are no longer involved with shows no changes, even
+    /// if the older network still had them involved. Involvements are decided on each
+    /// network's own records under the same policy, grants and time.
     pub fn diff(&self, older: &Network) -> Read<Vec<ChangeEvent>> {
-        let old_view = older.view(self.viewer, self.policy, self.grants, self.at);
+        let old_view = ViewedNetwork::with_access(
+            older,
+            self.viewer,
+            self.policy,
+            self.grants,
+            self.at,
+            Some(self),
+        );
         let as_of = self.as_of;
         self.open_read(
             Action::Diff,
