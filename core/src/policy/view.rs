@@ -1,6 +1,8 @@
 //! The viewed network: every read of the network, filtered for one viewer and recorded.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use std::sync::OnceLock;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
@@ -134,9 +136,11 @@ pub struct ViewExport<'n> {
 /// Make it with [`Network::view`]. Every read goes through it; each returns a [`Read`]:
 /// the filtered answer and exactly one [`AccessRecord`] to append to the audit trail.
 ///
-/// The view holds the part of the network the viewer may see (built once, when the view
-/// is made) and answers every query from that part alone, so a hidden fact cannot shape
-/// an answer: not its rows, counts, ordering, lead practitioner or gaps. Queries about a
+/// The view answers every query from a copy of the part of the network the viewer may
+/// see, so a hidden fact cannot shape an answer: not its rows, counts, ordering, lead
+/// practitioner or gaps. A question about one person is answered from the part around
+/// that person, made on the first such question; the other queries from the part holding
+/// everything the viewer may see, made on the first of them. Queries about a
 /// person are answered in full, existence only (a [`Known`]), or — for a hidden person —
 /// with the same [`Error::NotFound`] an unknown key gives. Gaps and worker changes are
 /// worked out from what the viewer sees: a gap may be filled by a service they may not
@@ -220,15 +224,18 @@ pub struct ViewedNetwork<'a> {
     me: Option<u32>,
     my_team: Option<u32>,
     my_agency: Option<u32>,
-    /// What the viewer may see, as a network of its own (or the whole network when they
-    /// may see all of it).
-    part: Part<'a>,
-}
-
-#[derive(Debug)]
-enum Part<'a> {
-    Whole(&'a Network),
-    Own(Box<Network>),
+    /// True when the viewer reads the network itself (an administrative viewer under a
+    /// policy that shows them everything).
+    whole: bool,
+    /// The persons seen in full, by arena index, in order.
+    full_persons: Vec<u32>,
+    /// What the viewer may see of everything, as a network of its own: built on the
+    /// first read that needs it (caseload, gaps, components, diff, export...).
+    part: OnceLock<Box<Network>>,
+    /// What the viewer may see around each person of `full_persons` (the person, their
+    /// relatives and the directory entries they refer to): built on the first read about
+    /// that person, so that a read about one child never copies the whole network.
+    person_parts: Vec<OnceLock<Box<Network>>>,
 }
 
 /// Where a person stands for this viewer.
@@ -236,7 +243,7 @@ enum Gate {
     Unknown,
     Hidden(u32),
     Existence(u32),
-    Full,
+    Full(u32),
 }
 
 impl Network {
@@ -245,8 +252,11 @@ impl Network {
     /// day, which consents and overrides are in force); queries answer for `at`'s date
     /// unless [`ViewedNetwork::with_as_of`] says otherwise. See [`ViewedNetwork`].
     ///
-    /// Making a view costs one pass over the persons and a copy of the directory and of
-    /// what the viewer may see; keep it for the viewer's session of reads.
+    /// Making a view costs one pass over the persons. The parts it answers from are
+    /// copied on first use: the part around a person on the first question about them,
+    /// the whole of what the viewer may see (the directory included) on the first
+    /// caseload, gaps, components, diff, search or export. Keep a view for the viewer's
+    /// session of reads.
     pub fn view<'a>(
         &'a self,
         viewer: &'a Viewer,
@@ -317,7 +327,10 @@ impl<'a> ViewedNetwork<'a> {
             me,
             my_team,
             my_agency,
-            part: Part::Whole(net),
+            whole: viewer.is_administrative() && policy.administrative,
+            full_persons: Vec::new(),
+            part: OnceLock::new(),
+            person_parts: Vec::new(),
         };
         view.access = match decided {
             Some(newer) => net
@@ -345,9 +358,12 @@ impl<'a> ViewedNetwork<'a> {
             }
         };
         // An administrative viewer under a policy that shows them everything reads the
-        // network itself; everyone else reads the part they may see.
-        if !(viewer.is_administrative() && policy.administrative) {
-            view.part = Part::Own(Box::new(view.build_part()));
+        // network itself; everyone else reads the parts they may see.
+        if !view.whole {
+            view.full_persons = (0..net.persons.len() as u32)
+                .filter(|&p| view.access[p as usize] == Decision::Full)
+                .collect();
+            view.person_parts = view.full_persons.iter().map(|_| OnceLock::new()).collect();
         }
         view
     }
@@ -385,10 +401,27 @@ impl<'a> ViewedNetwork<'a> {
 
     // ----- deciding -------------------------------------------------------------------
 
+    /// Everything the viewer may see.
     fn part(&self) -> &Network {
-        match &self.part {
-            Part::Whole(net) => net,
-            Part::Own(net) => net,
+        if self.whole {
+            return self.net;
+        }
+        self.part
+            .get_or_init(|| Box::new(self.build_part(&self.full_persons, true)))
+    }
+
+    /// What the viewer may see around one person they see in full: enough to answer
+    /// every question about that person exactly as [`part`](Self::part) would.
+    fn person_part(&self, person: u32) -> &Network {
+        if self.whole {
+            return self.net;
+        }
+        match self.full_persons.binary_search(&person) {
+            Ok(i) => {
+                self.person_parts[i].get_or_init(|| Box::new(self.build_part(&[person], false)))
+            }
+            // Only persons seen in full have a part; callers gate first.
+            Err(_) => self.part(),
         }
     }
 
@@ -462,38 +495,36 @@ impl<'a> ViewedNetwork<'a> {
         )
     }
 
-    /// Builds the part of the network the viewer may see.
-    fn build_part(&self) -> Network {
+    /// Builds a part of the network the viewer may see, around `roots` (persons seen in
+    /// full): each root with their visible involvements, episodes and activities; their
+    /// relatives (unless hidden) and the relationships and household memberships linking
+    /// them; and, for a relative seen in full, the relative's visible involvements and
+    /// episodes (their team). Agencies and teams come whole; professionals whole when
+    /// `whole_directory`, otherwise only those the part refers to. Records keep the
+    /// order they were added in, so that ties break as in the network itself.
+    fn build_part(&self, roots: &[u32], whole_directory: bool) -> Network {
         let net = self.net;
         let full = |p: u32| self.access[p as usize] == Decision::Full;
         let shown = |p: u32| self.access[p as usize] != Decision::Hidden;
-        // Persons seen in full, and their relatives (unless hidden).
-        let mut include = vec![false; net.persons.len()];
+        let mut persons = Vec::new();
+        let mut with_team = Vec::new();
         let mut involvements = Vec::new();
         let mut episodes = Vec::new();
         let mut activities = Vec::new();
         let mut relationships = Vec::new();
         let mut memberships = Vec::new();
-        for (p, slot) in net.persons.iter().enumerate() {
-            let p = p as u32;
-            if !full(p) {
-                continue;
-            }
-            include[p as usize] = true;
-            for edge in net.edges_of_person(p) {
-                if self.involvement_decision(p, edge) == Decision::Full {
-                    involvements.push(edge.involvement);
-                }
-            }
-            for link in &slot.links {
+        for &p in roots {
+            debug_assert!(full(p));
+            persons.push(p);
+            with_team.push(p);
+            for link in &net.persons[p as usize].links {
                 match *link {
-                    PersonLinkRef::Episode(e) => episodes.push(e),
                     PersonLinkRef::Activity(a) => activities.push(a),
                     PersonLinkRef::Relationship(r) => {
                         let rel = &net.relationships[r as usize];
                         let other = if rel.from == p { rel.to } else { rel.from };
                         if shown(other) {
-                            include[other as usize] = true;
+                            persons.push(other);
                             relationships.push(r);
                         }
                     }
@@ -502,14 +533,27 @@ impl<'a> ViewedNetwork<'a> {
                         for &co in &net.households[household as usize].members {
                             let q = net.memberships[co as usize].person;
                             if shown(q) {
-                                include[q as usize] = true;
+                                persons.push(q);
                                 memberships.push(co);
                             }
                         }
                     }
-                    PersonLinkRef::IdentityLink(_) => {}
+                    PersonLinkRef::Episode(_) | PersonLinkRef::IdentityLink(_) => {}
                 }
             }
+        }
+        with_team.extend(persons.iter().copied().filter(|&q| full(q)));
+        for list in [&mut persons, &mut with_team] {
+            list.sort_unstable();
+            list.dedup();
+        }
+        for &p in &with_team {
+            for edge in net.edges_of_person(p) {
+                if self.involvement_decision(p, edge) == Decision::Full {
+                    involvements.push(edge.involvement);
+                }
+            }
+            episodes.extend(net.persons[p as usize].episodes());
         }
         for list in [
             &mut involvements,
@@ -521,6 +565,22 @@ impl<'a> ViewedNetwork<'a> {
             list.sort_unstable();
             list.dedup();
         }
+        let professionals: Vec<u32> = if whole_directory {
+            (0..net.professionals.len() as u32).collect()
+        } else {
+            let mut referred: Vec<u32> = involvements
+                .iter()
+                .filter_map(|&i| net.involvements[i as usize].professional())
+                .chain(
+                    activities
+                        .iter()
+                        .filter_map(|&a| net.activities[a as usize].professional),
+                )
+                .collect();
+            referred.sort_unstable();
+            referred.dedup();
+            referred
+        };
         let mut part = Network::new();
         // Records of a valid network are valid in any part of it that keeps what they
         // refer to, so these cannot fail; a failure would only leave a record out.
@@ -531,13 +591,11 @@ impl<'a> ViewedNetwork<'a> {
         for t in &net.teams {
             check(part.add_team(t.team.clone()));
         }
-        for p in &net.professionals {
-            check(part.add_professional(p.professional.clone()));
+        for p in professionals {
+            check(part.add_professional(net.professionals[p as usize].professional.clone()));
         }
-        for (p, slot) in net.persons.iter().enumerate() {
-            if include[p] {
-                check(part.add_person(slot.person.clone()));
-            }
+        for p in persons {
+            check(part.add_person(net.persons[p as usize].person.clone()));
         }
         for i in involvements {
             check(part.add_involvement(net.involvement_ref(i).to_record()));
@@ -577,7 +635,7 @@ impl<'a> ViewedNetwork<'a> {
             Some(i) => match self.access[i as usize] {
                 Decision::Hidden => Gate::Hidden(i),
                 Decision::ExistenceOnly => Gate::Existence(i),
-                Decision::Full => Gate::Full,
+                Decision::Full => Gate::Full(i),
             },
         }
     }
@@ -688,7 +746,7 @@ impl<'a> ViewedNetwork<'a> {
                 })),
                 record: self.record(action, Outcome::ExistenceOnly, vec![person.clone()]),
             },
-            Gate::Full => match answer(self.part()) {
+            Gate::Full(i) => match answer(self.person_part(i)) {
                 Ok(t) => {
                     let mut who = subjects(&t);
                     who.push(person.clone());
@@ -887,8 +945,8 @@ impl<'a> ViewedNetwork<'a> {
         let mut existence_only = false;
         for person in self.net.persons_with_nhs_number(nhs) {
             match self.gate(&person.key) {
-                Gate::Full => {
-                    if let Some(p) = self.part().person(&person.key) {
+                Gate::Full(i) => {
+                    if let Some(p) = self.person_part(i).person(&person.key) {
                         hits.push(Viewed::Full(p));
                     }
                 }
