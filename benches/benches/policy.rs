@@ -1,5 +1,6 @@
 //! Criterion benches: what governance costs. Making a [`ViewedNetwork`] for three kinds of
-//! viewer, and `team_around` through a view against the same query on the bare network.
+//! viewer, its first reads (which copy the parts it answers from), and `team_around`
+//! through a view kept for a session against the same query on the bare network.
 //!
 //! ```text
 //! cargo bench -p patchwork-benches --bench policy                          # tier S
@@ -49,6 +50,7 @@ fn policy(c: &mut Criterion) {
             .sample_size(20)
             .warm_up_time(Duration::from_secs(1))
             .measurement_time(Duration::from_secs(8));
+        // Making a view: one pass over the persons; nothing is copied yet.
         for (name, viewer) in [
             ("view_practitioner", &practitioner),
             ("view_front_door", &front_door),
@@ -61,9 +63,32 @@ fn policy(c: &mut Criterion) {
                 });
             });
         }
+        // A fresh view and its first read: about one child (copies the part around the
+        // child), and a caseload (copies everything the viewer may see).
+        let mut i = 0usize;
+        group.bench_function("first_team_around_front_door", |b| {
+            b.iter(|| {
+                i += 1;
+                let view = net.view(&front_door, &policy, &grants, at);
+                let read = view.team_around(black_box(&keys[i % KEYS]));
+                black_box(read.result.is_ok())
+            });
+        });
+        for (name, viewer) in [
+            ("first_caseload_practitioner", &practitioner),
+            ("first_caseload_front_door", &front_door),
+        ] {
+            group.bench_function(name, |b| {
+                b.iter(|| {
+                    let view = net.view(viewer, &policy, &grants, at);
+                    let read = view.caseload(black_box(&worker));
+                    black_box(read.result.map(|c| c.len()).ok())
+                });
+            });
+        }
 
-        // One lookup per iteration, cycling through random children: most are existence
-        // only for the practitioner; all are full for the administrative viewer.
+        // One lookup per iteration on a view kept for the session, cycling through random
+        // children: most are existence only for the practitioner, full for the others.
         group
             .sample_size(100)
             .measurement_time(Duration::from_secs(5));
@@ -79,6 +104,7 @@ fn policy(c: &mut Criterion) {
         });
         for (name, viewer) in [
             ("team_around_viewed_practitioner", &practitioner),
+            ("team_around_viewed_front_door", &front_door),
             ("team_around_viewed_administrative", &admin),
         ] {
             let view = net.view(viewer, &policy, &grants, at);

@@ -110,6 +110,7 @@ enum Query {
     Team(usize),
     Family(usize),
     Timeline(usize),
+    WorkedWith(usize),
     Workers(usize, i64, i64),
     Caseload(usize),
     Shared(usize, usize),
@@ -187,6 +188,7 @@ fn spec() -> impl Strategy<Value = Spec> {
             (0..np + 1).prop_map(Query::Team),
             (0..np + 1).prop_map(Query::Family),
             (0..np + 1).prop_map(Query::Timeline),
+            (0..np + 1).prop_map(Query::WorkedWith),
             (0..np + 1, 0i64..80, 0i64..80).prop_map(|(p, a, b)| Query::Workers(
                 p,
                 a.min(b),
@@ -674,6 +676,7 @@ fn run(view: &ViewedNetwork<'_>, older: &Network, q: &Query) -> (String, AccessR
         Query::Team(p) => show(view.team_around(&pk(p))),
         Query::Family(p) => show(view.family_network(&pk(p))),
         Query::Timeline(p) => show(view.timeline(&pk(p))),
+        Query::WorkedWith(p) => show(view.worked_with(&pk(p))),
         Query::Workers(p, a, b) => show(view.worker_changes(&pk(p), day(a), day(b))),
         Query::Caseload(w) => show(view.caseload(&wk(w))),
         Query::Shared(a, b) => show(view.shared_children(&wk(a), &wk(b))),
@@ -691,6 +694,7 @@ fn expected_action(spec: &Spec) -> Action {
         Query::Team(p) => Action::TeamAround { person: pk(p) },
         Query::Family(p) => Action::FamilyNetwork { person: pk(p) },
         Query::Timeline(p) => Action::Timeline { person: pk(p) },
+        Query::WorkedWith(p) => Action::WorkedWith { person: pk(p) },
         Query::Workers(p, a, b) => Action::WorkerChanges {
             person: pk(p),
             from: day(a),
@@ -830,7 +834,11 @@ proptest! {
         prop_assert_eq!(&record.viewer, &viewer);
         prop_assert_eq!(&record.policy_version, "prop-1");
         let person_query = match spec.query {
-            Query::Team(p) | Query::Family(p) | Query::Timeline(p) | Query::Workers(p, ..) => Some(p),
+            Query::Team(p)
+            | Query::Family(p)
+            | Query::Timeline(p)
+            | Query::WorkedWith(p)
+            | Query::Workers(p, ..) => Some(p),
             _ => None,
         };
         let mut shown: BTreeSet<PersonKey> = BTreeSet::new();
@@ -915,6 +923,10 @@ proptest! {
             prop_assert_eq!(
                 json(&view.timeline(&key).result.unwrap().full().unwrap()),
                 json(&rebuilt.timeline(&key).unwrap())
+            );
+            prop_assert_eq!(
+                json(&view.worked_with(&key).result.unwrap().full().unwrap()),
+                json(&rebuilt.worked_with(&key).unwrap())
             );
             prop_assert_eq!(
                 json(&view.worker_changes(&key, day(0), day(80)).result.unwrap().full().unwrap()),

@@ -34,6 +34,11 @@ pub enum Action {
         /// The person asked for.
         person: PersonKey,
     },
+    /// [`ViewedNetwork::worked_with`](crate::ViewedNetwork::worked_with).
+    WorkedWith {
+        /// The person asked for.
+        person: PersonKey,
+    },
     /// [`ViewedNetwork::worker_changes`](crate::ViewedNetwork::worker_changes).
     WorkerChanges {
         /// The child asked for.

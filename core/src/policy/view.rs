@@ -12,7 +12,7 @@ use crate::{
     ConnectionPath, Consent, Decision, Episode, Error, FamilyCluster, FamilyNetwork, Gap,
     Household, InvolvementFacts, InvolvementRef, Network, NhsNumber, Outcome, Period, Person,
     PersonFacts, PersonKey, Policy, Professional, ProfessionalKey, Read, Relationship,
-    RoleCategory, Team, TeamAround, TimelineEntry, Viewer, WorkerChanges,
+    RoleCategory, Team, TeamAround, TimelineEntry, Viewer, WorkedWith, WorkerChanges,
 };
 
 /// The consents and break-glass overrides on record, as the store holds them. The view
@@ -820,6 +820,19 @@ impl<'a> ViewedNetwork<'a> {
                 person: person.clone(),
             },
             |n| n.timeline(person),
+            |_| Vec::new(),
+        )
+    }
+
+    /// [`Network::worked_with`] for the viewer: those who worked with the person through
+    /// the involvements and activities the viewer may see.
+    pub fn worked_with(&self, person: &PersonKey) -> Read<Viewed<Vec<WorkedWith<'_>>>> {
+        self.person_read(
+            person,
+            Action::WorkedWith {
+                person: person.clone(),
+            },
+            |n| n.worked_with(person),
             |_| Vec::new(),
         )
     }
