@@ -437,6 +437,7 @@ fn build(pool: &Pool) -> Network {
             postcode: c.text(),
             other_identifiers,
             looked_after: None,
+            shielded: false,
             source: c.source(),
         });
     }

@@ -30,6 +30,13 @@
 //! [`Network::worker_changes`], [`Network::gaps`], [`Network::components`] and
 //! [`Network::diff`]. Each has a runnable example in its documentation.
 //!
+//! ## Governance
+//!
+//! Reads on behalf of a person go through [`Network::view`]: a [`ViewedNetwork`] answers
+//! the same queries filtered for one [`Viewer`] under a versioned [`Policy`], and every
+//! read returns an [`AccessRecord`] for the audit trail. See the [`Policy`] and
+//! [`ViewedNetwork`] pages.
+//!
 //! ```
 //! use chrono::NaiveDate;
 //! use patchwork_core::*;
@@ -62,6 +69,7 @@ mod key;
 mod model;
 mod network;
 mod period;
+mod policy;
 mod provenance;
 mod query;
 mod view;
@@ -75,6 +83,7 @@ pub use key::{
 pub use model::*;
 pub use network::{Capacity, Network};
 pub use period::Period;
+pub use policy::*;
 pub use provenance::{Origin, Source};
 pub use query::*;
 pub use view::InvolvementRef;

@@ -64,7 +64,7 @@ same_but_source! {
     Person {
         key, kind, nhs_number, upn, former_upn, given_name, family_name, birth_date,
         expected_birth_date, sex, ethnicity, death_date, disabilities, upn_unknown, postcode,
-        other_identifiers, looked_after
+        other_identifiers, looked_after, shielded
     };
     Household { key, name };
     Relationship { key, from, to, kind, parental_responsibility, period };

@@ -398,7 +398,7 @@ fn read_all(conn: &Connection, path: &Path) -> Result<Network, StoreError> {
         conn,
         "SELECT id, key, kind, nhs_number, upn, former_upn, given_name, family_name,
                 birth_date, expected_birth_date, sex, ethnicity, death_date, postcode,
-                origin_id, source_row, looked_after, disabilities, upn_unknown
+                origin_id, source_row, looked_after, disabilities, upn_unknown, shielded
          FROM persons ORDER BY id",
         |row| {
             let key_text = text(row, 1)?;
@@ -435,6 +435,7 @@ fn read_all(conn: &Connection, path: &Path) -> Result<Network, StoreError> {
                             .map_err(|e| bad(16, format!("looked-after facts: {e}")))?,
                     ),
                 },
+                shielded: int(row, 19)? != 0,
                 source: t.source(row, 14)?,
             })?;
             Ok(())

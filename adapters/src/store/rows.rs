@@ -99,6 +99,7 @@ pub(super) const PERSONS: &[&str] = &[
     "looked_after",
     "disabilities",
     "upn_unknown",
+    "shielded",
 ];
 
 pub(super) fn person(b: &mut Binder<'_, '_>, o: &Origins, p: &Person) -> rusqlite::Result<()> {
@@ -118,7 +119,8 @@ pub(super) fn person(b: &mut Binder<'_, '_>, o: &Origins, p: &Person) -> rusqlit
     source(b, o, &p.source)?;
     b.put(json(p.looked_after.as_deref())?)?;
     b.put(json(Some(&p.disabilities).filter(|d| !d.is_empty()))?)?
-        .put(&p.upn_unknown)?;
+        .put(&p.upn_unknown)?
+        .put(p.shielded)?;
     Ok(())
 }
 

@@ -241,7 +241,8 @@ CREATE INDEX change_events_person ON change_events (person_key);
 /// references a save deletes rows by; every episode's details as JSON (`episodes.detail`),
 /// so that what the typed columns do not have (assessments, plans, reviews, placements) is
 /// kept too; a looked-after child's own SSDA903 facts as JSON (`persons.looked_after`);
-/// and the CIN census's disability codes (a JSON array) and reason for no UPN.
+/// the CIN census's disability codes (a JSON array) and reason for no UPN; and whether a
+/// person is shielded (hidden by the information-sharing policy).
 const V3: &str = "
 CREATE INDEX person_identifiers_person ON person_identifiers (person_key);
 CREATE INDEX household_members_household ON household_members (household_key);
@@ -250,6 +251,7 @@ ALTER TABLE episodes ADD COLUMN detail TEXT;
 ALTER TABLE persons ADD COLUMN looked_after TEXT;
 ALTER TABLE persons ADD COLUMN disabilities TEXT;
 ALTER TABLE persons ADD COLUMN upn_unknown TEXT;
+ALTER TABLE persons ADD COLUMN shielded INTEGER NOT NULL DEFAULT 0 CHECK (shielded IN (0, 1));
 ";
 
 /// Every table, children before parents: the order to empty them in.

@@ -71,6 +71,13 @@ pub struct Person {
     /// source has it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub looked_after: Option<Box<LookedAfterChild>>,
+    /// Shielded (restricted): a refuge address, an adoptive placement, a protected
+    /// identity. A shielded person is hidden entirely from every viewer the
+    /// [`Policy`](crate::Policy) does not name: they do not appear in results, counts,
+    /// search hits or ordering, and asking for them gives the same "not found" as an
+    /// unknown key. Left out of JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shielded: bool,
     /// Where this record came from.
     pub source: Source,
 }
@@ -96,6 +103,7 @@ impl Person {
             postcode: None,
             other_identifiers: Vec::new(),
             looked_after: None,
+            shielded: false,
             source,
         }
     }

@@ -199,7 +199,7 @@ impl Network {
 
     /// Which [`LeadBasis`] rule applies to the active involvements, and the role category
     /// it makes lead.
-    fn lead_rule(
+    pub(crate) fn lead_rule(
         &self,
         person: u32,
         as_of: NaiveDate,
