@@ -32,8 +32,8 @@ from patchwork.results import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    import networkx
-    import pandas
+    import networkx as _networkx  # type: ignore[import-untyped, unused-ignore]
+    import pandas as _pandas  # type: ignore[import-untyped, unused-ignore]
 
 __all__ = ["DateLike", "Network", "PathLike", "generate"]
 
@@ -326,9 +326,9 @@ class Network:
             raise TypeError(f"the {name} table has no active_on")
         return build()  # type: ignore[no-any-return]
 
-    def _frame(self, name: str, active_on: DateLike = None) -> "pandas.DataFrame":
-        import pandas as pd
-        import pyarrow
+    def _frame(self, name: str, active_on: DateLike = None) -> "_pandas.DataFrame":
+        import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+        import pyarrow  # type: ignore[import-untyped, unused-ignore]
 
         arrow = pyarrow.table(self.table(name, active_on))
         # Row numbers stay integers with missing values (not floats); dates become
@@ -336,27 +336,27 @@ class Network:
         nullable_ints = {pyarrow.uint64(): pd.UInt64Dtype()}
         return arrow.to_pandas(date_as_object=False, types_mapper=nullable_ints.get)
 
-    def persons(self) -> "pandas.DataFrame":
+    def persons(self) -> "_pandas.DataFrame":
         """Every person as a pandas DataFrame: ``person_id``, ``kind`` (categorical),
         names, ``birth_date`` / ``expected_birth_date`` / ``death_date`` (datetime64),
         ``sex`` and ``ethnicity`` (categorical), ``nhs_number``, ``upn``, ``postcode``,
         and provenance (``source_system``, ``source_file``, ``source_row``)."""
         return self._frame("persons")
 
-    def professionals(self) -> "pandas.DataFrame":
+    def professionals(self) -> "_pandas.DataFrame":
         """Every professional as a pandas DataFrame: ``professional_id``, ``name``,
         ``job_title``, ids, ``agency_id``/``agency`` and ``team_id``/``team``
         (categorical), contact, ``start``/``end`` in post (datetime64), provenance."""
         return self._frame("professionals")
 
-    def involvements(self, active_on: DateLike = None) -> "pandas.DataFrame":
+    def involvements(self, active_on: DateLike = None) -> "_pandas.DataFrame":
         """Every involvement (or those active on ``active_on``) as a pandas DataFrame:
         ``involvement_id``, ``person_id``, ``professional_id``, ``team_id``, ``role`` and
         ``role_category`` (categorical), ``start``/``end`` (datetime64), ``end_reason``
         and ``sensitivity`` (categorical), provenance."""
         return self._frame("involvements", active_on)
 
-    def episodes(self) -> "pandas.DataFrame":
+    def episodes(self) -> "_pandas.DataFrame":
         """Every episode as a pandas DataFrame: ``episode_id``, ``person_id``, ``kind``
         (categorical), ``start``/``end`` (datetime64), the codes of each kind (category of
         abuse, legal status, placement, primary need, referral source, closure reason;
@@ -365,7 +365,7 @@ class Network:
 
     # ------------------------------------------------------------------ networkx
 
-    def to_networkx(self, as_of: DateLike = None) -> "networkx.MultiGraph":
+    def to_networkx(self, as_of: DateLike = None) -> "_networkx.MultiGraph":
         """The network on ``as_of`` as a ``networkx.MultiGraph``.
 
         Nodes are ``("person", key)``, ``("professional", key)``, ``("team", key)`` and
@@ -377,8 +377,8 @@ class Network:
         ``relationship``) and the household memberships active then (``kind``
         ``household_member``).
         """
-        import networkx as nx
-        import pyarrow
+        import networkx as nx  # type: ignore[import-untyped, unused-ignore]
+        import pyarrow  # type: ignore[import-untyped, unused-ignore]
 
         day = _date(as_of)
         graph = nx.MultiGraph(as_of=day)

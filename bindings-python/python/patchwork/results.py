@@ -15,7 +15,7 @@ import html
 from typing import TYPE_CHECKING, Any, Dict, Generic, Iterable, List, Optional, TypeVar
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas
+    import pandas as _pandas  # type: ignore[import-untyped, unused-ignore]
 
 __all__ = [
     "CaseloadEntry",
@@ -67,10 +67,10 @@ class _Record:
 class ResultList(List[T], Generic[T]):
     """A list of query results, with :meth:`to_pandas`."""
 
-    def to_pandas(self) -> "pandas.DataFrame":
+    def to_pandas(self) -> "_pandas.DataFrame":
         """One row per result, one column per field: dates as ``datetime64``, codes
         (role, role category, kind, gap...) as categoricals."""
-        import pandas as pd
+        import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
         rows = [r.to_dict() if isinstance(r, _Record) else r for r in self]
         frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
@@ -145,7 +145,7 @@ class Team(_Record):
         """The number of active involvements."""
         return len(self.members)
 
-    def to_pandas(self) -> "pandas.DataFrame":
+    def to_pandas(self) -> "_pandas.DataFrame":
         """The members as a DataFrame (see :meth:`ResultList.to_pandas`)."""
         return self.members.to_pandas()
 
@@ -302,7 +302,7 @@ class WorkerChanges(_Record):
     def _from(cls, d: Dict[str, Any]) -> "WorkerChanges":
         return cls(count=d["count"], changes=ResultList(WorkerChange(**c) for c in d["changes"]))
 
-    def to_pandas(self) -> "pandas.DataFrame":
+    def to_pandas(self) -> "_pandas.DataFrame":
         """The changes as a DataFrame."""
         return self.changes.to_pandas()
 
