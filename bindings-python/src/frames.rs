@@ -10,11 +10,12 @@
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    BooleanBuilder, Date32Builder, StringBuilder, StringDictionaryBuilder, UInt64Builder,
+    BooleanBuilder, Date32Builder, Int32Builder, StringBuilder, StringDictionaryBuilder,
+    UInt64Builder,
 };
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, RecordBatch, RecordBatchIterator};
+use arrow_array::{ArrayRef, DictionaryArray, RecordBatch, RecordBatchIterator, StringArray};
 use arrow_schema::ffi::FFI_ArrowSchema;
 use arrow_schema::{ArrowError, Field, Schema};
 use chrono::{Datelike, NaiveDate};
@@ -23,6 +24,7 @@ use patchwork_core::{
 };
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::errors::ErrorKind;
@@ -322,6 +324,131 @@ pub fn professionals(net: &Network) -> Result<ArrowTable, String> {
     table(columns)
 }
 
+/// Finds the position of a record among the network's records of its kind from its
+/// address alone, without reading the record (which, at 5M involvements, would be a cache
+/// miss per row).
+///
+/// The network keeps each kind of record in one array, so the addresses the iterator gives
+/// are usually evenly spaced: then the position is arithmetic, checked exactly. Otherwise
+/// (a layout this code does not expect) it falls back to a hash map of addresses. Either
+/// way the answer is exact; only the speed differs.
+struct Positions {
+    base: usize,
+    stride: usize,
+    len: usize,
+    fallback: Option<FxHashMap<usize, i32>>,
+}
+
+impl Positions {
+    fn new<'a, T: 'a>(records: impl Iterator<Item = &'a T>) -> Self {
+        let addresses: Vec<usize> = records.map(|r| std::ptr::from_ref(r) as usize).collect();
+        let len = addresses.len();
+        let base = addresses.first().copied().unwrap_or(0);
+        let stride = match addresses.get(1) {
+            Some(&second) => second.wrapping_sub(base),
+            None => 1,
+        };
+        let regular = stride > 0
+            && i32::try_from(len).is_ok()
+            && addresses
+                .iter()
+                .enumerate()
+                .all(|(i, &a)| Some(a) == i.checked_mul(stride).and_then(|o| base.checked_add(o)));
+        let fallback = (!regular).then(|| {
+            addresses
+                .iter()
+                .enumerate()
+                .filter_map(|(i, &a)| Some((a, i32::try_from(i).ok()?)))
+                .collect()
+        });
+        Self {
+            base,
+            stride,
+            len,
+            fallback,
+        }
+    }
+
+    /// The position of the record at `record`'s address, if it is one of the records.
+    fn of<T>(&self, record: &T) -> Option<i32> {
+        let address = std::ptr::from_ref(record) as usize;
+        if let Some(map) = &self.fallback {
+            return map.get(&address).copied();
+        }
+        let offset = address.checked_sub(self.base)?;
+        if offset % self.stride != 0 || offset / self.stride >= self.len {
+            return None;
+        }
+        i32::try_from(offset / self.stride).ok()
+    }
+}
+
+/// A dictionary-encoded column whose dictionary is given up front (every person's key, in
+/// the network's order); rows hold positions in it.
+struct Indexed {
+    keys: Int32Builder,
+    values: ArrayRef,
+}
+
+impl Indexed {
+    fn new<'a>(values: impl Iterator<Item = &'a str>) -> Self {
+        Self {
+            keys: Int32Builder::new(),
+            values: Arc::new(values.map(Some).collect::<StringArray>()),
+        }
+    }
+    fn push(&mut self, position: Option<i32>) {
+        self.keys.append_option(position);
+    }
+    fn finish(mut self) -> Result<ArrayRef, String> {
+        DictionaryArray::<Int32Type>::try_new(self.keys.finish(), self.values)
+            .map(|a| Arc::new(a) as ArrayRef)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// A dictionary-encoded column of a few distinct strings that live in the network (role
+/// codes, end reasons, source systems): each distinct address is looked up once by its
+/// text, then by address (a cheap hash) for every other row.
+#[derive(Default)]
+struct Interned<'n> {
+    keys: Int32Builder,
+    values: StringBuilder,
+    by_address: FxHashMap<usize, i32>,
+    by_text: FxHashMap<&'n str, i32>,
+}
+
+impl<'n> Interned<'n> {
+    /// Appends the text of `owner` (whose address identifies it), computed by `text` the
+    /// first time this address is seen.
+    fn push<T: ?Sized>(&mut self, owner: Option<&'n T>, text: impl FnOnce(&'n T) -> &'n str) {
+        let Some(owner) = owner else {
+            self.keys.append_null();
+            return;
+        };
+        let address = std::ptr::from_ref(owner).cast::<()>() as usize;
+        let code = match self.by_address.get(&address) {
+            Some(&code) => code,
+            None => {
+                let text = text(owner);
+                let next = i32::try_from(self.by_text.len()).unwrap_or(i32::MAX);
+                let code = *self.by_text.entry(text).or_insert_with(|| {
+                    self.values.append_value(text);
+                    next
+                });
+                self.by_address.insert(address, code);
+                code
+            }
+        };
+        self.keys.append_value(code);
+    }
+    fn finish(mut self) -> Result<ArrayRef, String> {
+        DictionaryArray::<Int32Type>::try_new(self.keys.finish(), Arc::new(self.values.finish()))
+            .map(|a| Arc::new(a) as ArrayRef)
+            .map_err(|e| e.to_string())
+    }
+}
+
 fn end_reason_code(reason: &EndReason) -> &str {
     match reason {
         EndReason::Dfe(r) => r.code(),
@@ -332,52 +459,78 @@ fn end_reason_code(reason: &EndReason) -> &str {
 /// Every involvement (or only those active on `active_on`): ids of the involvement, person,
 /// professional and team, role code and category, period, end reason, sensitivity,
 /// provenance.
+///
+/// `person_id`, `professional_id` and `team_id` are dictionary-encoded, with every person's
+/// (professional's, team's) key as the dictionary: building them reads no person record.
 pub fn involvements(net: &Network, active_on: Option<NaiveDate>) -> Result<ArrowTable, String> {
+    let persons = Positions::new(net.persons());
+    let professionals = Positions::new(net.professionals());
+    let teams = Positions::new(net.teams());
     let mut involvement_id = Strings::default();
-    let mut person_id = Strings::default();
-    let mut professional_id = Strings::default();
-    let mut team_id = Codes::default();
-    let mut role = Codes::default();
-    let mut role_category = Codes::default();
+    let mut person_id = Indexed::new(net.persons().map(|p| p.key.as_str()));
+    let mut professional_id = Indexed::new(net.professionals().map(|p| p.key.as_str()));
+    let mut team_id = Indexed::new(net.teams().map(|t| t.key.as_str()));
+    let mut role = Interned::default();
+    let mut role_category = Interned::default();
     let mut start = Dates::default();
     let mut end = Dates::default();
-    let mut end_reason = Codes::default();
-    let mut sensitivity = Codes::default();
-    let mut provenance = Provenance::default();
-    let mut sensitivities = EnumNames::<8>::new();
+    let mut end_reason = Interned::default();
+    let mut sensitivity = Interned::default();
+    let mut source_system = Interned::default();
+    let mut source_file = Interned::default();
+    let mut source_row = UInt64Builder::new();
+    let categories: Vec<RoleCategory> = RoleCategory::ALL.to_vec();
+    let sensitivities = [
+        Sensitivity::Standard,
+        Sensitivity::SensitiveService,
+        Sensitivity::Restricted,
+    ];
+    let sensitivity_names: Vec<String> = sensitivities.iter().map(serde_name).collect();
     for i in net.involvements() {
         let period: Period = i.period();
         if active_on.is_some_and(|d| !period.contains(d)) {
             continue;
         }
         involvement_id.push(Some(i.key().as_str()));
-        person_id.push(Some(i.person().key.as_str()));
-        professional_id.push(i.professional().map(|p| p.key.as_str()));
-        team_id.push(i.team().map(|t| t.key.as_str()));
-        role.push(Some(i.role_code()));
-        let category: RoleCategory = i.role();
-        role_category.push(Some(category.as_str()));
+        let person = persons.of(i.person());
+        if person.is_none() {
+            return Err("an involvement's person is not among the persons".into());
+        }
+        person_id.push(person);
+        professional_id.push(i.professional().and_then(|p| professionals.of(p)));
+        team_id.push(i.team().and_then(|t| teams.of(t)));
+        role.push(Some(i.role_code()), |code| code);
+        let category = i.role();
+        let c = categories.iter().position(|c| *c == category);
+        role_category.push(c.map(|c| &categories[c]), |c| c.as_str());
         start.push(period.start);
         end.push(period.end);
-        end_reason.push(i.end_reason().map(end_reason_code));
-        let s: Sensitivity = i.sensitivity();
-        sensitivity.push(Some(sensitivities.get(s as usize, &s)));
-        provenance.push(i.source());
+        end_reason.push(i.end_reason(), end_reason_code);
+        let s = i.sensitivity();
+        let k = sensitivities.iter().position(|x| *x == s);
+        sensitivity.push(k.map(|k| &sensitivity_names[k]), String::as_str);
+        let origin = i.source().origin();
+        source_system.push(Some(origin.as_ref()), |o| o.system.as_str());
+        source_file.push(Some(origin.as_ref()).filter(|o| o.file.is_some()), |o| {
+            o.file.as_deref().unwrap_or_default()
+        });
+        source_row.append_option(i.source().row_number());
     }
-    let mut columns = vec![
+    table(vec![
         ("involvement_id", involvement_id.finish()),
-        ("person_id", person_id.finish()),
-        ("professional_id", professional_id.finish()),
-        ("team_id", team_id.finish()),
-        ("role", role.finish()),
-        ("role_category", role_category.finish()),
+        ("person_id", person_id.finish()?),
+        ("professional_id", professional_id.finish()?),
+        ("team_id", team_id.finish()?),
+        ("role", role.finish()?),
+        ("role_category", role_category.finish()?),
         ("start", start.finish()),
         ("end", end.finish()),
-        ("end_reason", end_reason.finish()),
-        ("sensitivity", sensitivity.finish()),
-    ];
-    provenance.finish(&mut columns);
-    table(columns)
+        ("end_reason", end_reason.finish()?),
+        ("sensitivity", sensitivity.finish()?),
+        ("source_system", source_system.finish()?),
+        ("source_file", source_file.finish()?),
+        ("source_row", Arc::new(source_row.finish())),
+    ])
 }
 
 /// Every episode: ids, kind, period, the detail codes of each kind, provenance.
@@ -566,6 +719,36 @@ pub fn agencies(net: &Network) -> Result<ArrowTable, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_of_records_in_one_array() {
+        let records = vec![10_u64, 11, 12, 13];
+        let positions = Positions::new(records.iter());
+        assert!(positions.fallback.is_none(), "evenly spaced");
+        for (i, r) in records.iter().enumerate() {
+            assert_eq!(positions.of(r), Some(i as i32));
+        }
+        let elsewhere = 12_u64;
+        assert_eq!(positions.of(&elsewhere), None);
+        // Not on a record boundary: inside the array but between two records.
+        let bytes: Vec<[u8; 4]> = vec![[0; 4]; 3];
+        let by_record = Positions::new(bytes.iter());
+        let inside: &u8 = &bytes[1][2];
+        assert_eq!(by_record.of(inside), None);
+    }
+
+    #[test]
+    fn positions_of_scattered_records_fall_back_to_a_map() {
+        let boxes: Vec<Box<u64>> = (0..50).map(Box::new).collect();
+        // Reverse order: addresses go down, never evenly spaced upwards from the first.
+        let positions = Positions::new(boxes.iter().rev().map(|b| b.as_ref()));
+        assert!(positions.fallback.is_some());
+        for (i, b) in boxes.iter().rev().enumerate() {
+            assert_eq!(positions.of(b.as_ref()), Some(i as i32));
+        }
+        assert_eq!(positions.of(&7_u64), None);
+        assert_eq!(Positions::new(std::iter::empty::<&u64>()).of(&1_u64), None);
+    }
 
     #[test]
     fn dates_count_days_from_the_unix_epoch() {

@@ -113,7 +113,7 @@ impl NativeNetwork {
                 return Ok(key);
             }
         }
-        Err(not_found(py, EntityKind::Person, text))
+        Err(not_found(py, EntityKind::Person))
     }
 
     /// The professional named by `text`: a full key, else an id under the council's system.
@@ -130,7 +130,7 @@ impl NativeNetwork {
                 return Ok(key);
             }
         }
-        Err(not_found(py, EntityKind::Professional, text))
+        Err(not_found(py, EntityKind::Professional))
     }
 
     /// Runs `build` on the network with the GIL released; a failure is a bug.
@@ -146,8 +146,10 @@ impl NativeNetwork {
     }
 }
 
-fn not_found(py: Python<'_>, kind: EntityKind, text: &str) -> PyErr {
-    ErrorKind::NotFound.new_err(py, format!("no {kind} with key or id {text:?}"))
+/// A `NotFoundError` that does not repeat the key or id asked for (ids of children must not
+/// end up in logs; the caller knows what they asked for).
+fn not_found(py: Python<'_>, kind: EntityKind) -> PyErr {
+    ErrorKind::NotFound.new_err(py, format!("no {kind} with this key or id"))
 }
 
 #[pymethods]
@@ -287,7 +289,7 @@ impl NativeNetwork {
             let person = self
                 .net
                 .person(&key)
-                .ok_or_else(|| not_found(py, EntityKind::Person, key.as_str()))?;
+                .ok_or_else(|| not_found(py, EntityKind::Person))?;
             Ok(PersonRow::from(person))
         })
     }

@@ -76,6 +76,13 @@ def test_involvements_frame(ssd_net: patchwork.Network) -> None:
     assert row["role_category"] == "allocated_social_worker"
     assert (row["start"], row["end"]) == (pd.Timestamp("2024-12-01"), pd.Timestamp("2025-02-01"))
     assert row["end_reason"] == "LEFTRL"
+    # The ids are categoricals over every person, professional and team.
+    assert list(frame["person_id"].cat.categories) == ["lcs:M", "lcs:B", "lcs:S1", "lcs:S2"]
+    assert list(frame["professional_id"].cat.categories) == [f"lcs:{n}" for n in range(5001, 5006)]
+    assert sorted(frame["team_id"].cat.categories) == ["lcs:301", "lcs:302"]
+    assert sorted(frame["person_id"].astype(str)) == sorted(
+        ["lcs:M", "lcs:M", "lcs:M", "lcs:B", "lcs:B", "lcs:S1", "lcs:S2"]
+    ), "M: 5001, 5002, 5004; B: 5003, 5001; S1: 5005; S2: the team"
     team_only = frame.set_index("involvement_id").loc["lcs:900008"]
     assert pd.isna(team_only["professional_id"]) and team_only["team_id"] == "lcs:302"
     # Active on a day: start <= day < end, worked out from the rows above.
@@ -125,6 +132,7 @@ def test_arrow_tables_through_the_pycapsule_interface(small_net: patchwork.Netwo
     assert arrow.schema.field("start").type == pa.date32()
     assert arrow.schema.field("role_category").type == pa.dictionary(pa.int32(), pa.string())
     assert arrow.schema.field("involvement_id").type == pa.string()
+    assert arrow.schema.field("person_id").type == pa.dictionary(pa.int32(), pa.string())
     # The same data as the pandas frame.
     frame = small_net.involvements()
     assert arrow.column("involvement_id").to_pylist() == list(frame["involvement_id"])

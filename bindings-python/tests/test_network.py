@@ -257,7 +257,9 @@ def test_unknown_people_raise_not_found(ssd_net: patchwork.Network) -> None:
         with pytest.raises(NotFoundError) as info:
             call()
         assert isinstance(info.value, KeyError)
-        assert "no " in str(info.value) and not str(info.value).startswith("'")
+        message = str(info.value)
+        assert message.startswith("no ") and "with this key or id" in message, message
+        assert "NOBODY" not in message and "9999" not in message, "the id is not repeated"
 
 
 @pytest.mark.parametrize("bad", ["2025-13-01", "01/03/2025", "2025-3-1", "yesterday", ""])

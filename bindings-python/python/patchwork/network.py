@@ -351,9 +351,10 @@ class Network:
 
     def involvements(self, active_on: DateLike = None) -> "_pandas.DataFrame":
         """Every involvement (or those active on ``active_on``) as a pandas DataFrame:
-        ``involvement_id``, ``person_id``, ``professional_id``, ``team_id``, ``role`` and
-        ``role_category`` (categorical), ``start``/``end`` (datetime64), ``end_reason``
-        and ``sensitivity`` (categorical), provenance."""
+        ``involvement_id``; ``person_id``, ``professional_id`` and ``team_id`` as
+        categoricals whose categories are every person's (professional's, team's) key;
+        ``role`` and ``role_category`` (categorical), ``start``/``end`` (datetime64),
+        ``end_reason`` and ``sensitivity`` (categorical), provenance."""
         return self._frame("involvements", active_on)
 
     def episodes(self) -> "_pandas.DataFrame":
