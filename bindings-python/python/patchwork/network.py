@@ -59,6 +59,11 @@ _TABLES = (
 )
 
 
+# Columns of the Arrow tables that are dictionary-encoded for speed but handed to pandas as
+# plain strings.
+_PLAIN_IDS = {"involvements": ("person_id", "professional_id")}
+
+
 def _date(value: DateLike, name: str = "as_of") -> datetime.date:
     """``value`` as a date: a date as it is, an ISO string parsed, ``None`` as today."""
     if value is None:
@@ -314,7 +319,9 @@ class Network:
         ``name`` is one of ``persons``, ``professionals``, ``involvements``,
         ``episodes``, ``relationships``, ``household_members``, ``teams``, ``agencies``.
         ``active_on`` (for involvements, relationships and household members) keeps only
-        the rows active that day; ``None`` keeps every row.
+        the rows active that day; ``None`` keeps every row. In the involvements table,
+        ``person_id``, ``professional_id`` and ``team_id`` are dictionary-encoded, with
+        every person's (professional's, team's) key as the dictionary.
         """
         if name not in _TABLES:
             raise ValidationError(f"unknown table {name!r}: expected one of {', '.join(_TABLES)}")
@@ -331,6 +338,12 @@ class Network:
         import pyarrow  # type: ignore[import-untyped, unused-ignore]
 
         arrow = pyarrow.table(self.table(name, active_on))
+        # Ids with as many distinct values as there are persons are plain strings in pandas
+        # (as in the persons frame, so that merges on them match): decoding the dictionary
+        # in Arrow is much cheaper than a categorical with a million categories.
+        for column in _PLAIN_IDS.get(name, ()):
+            i = arrow.schema.get_field_index(column)
+            arrow = arrow.set_column(i, column, arrow.column(i).cast(pyarrow.string()))
         # Row numbers stay integers with missing values (not floats); dates become
         # datetime64; dictionary columns become categoricals.
         nullable_ints = {pyarrow.uint64(): pd.UInt64Dtype()}
@@ -351,9 +364,8 @@ class Network:
 
     def involvements(self, active_on: DateLike = None) -> "_pandas.DataFrame":
         """Every involvement (or those active on ``active_on``) as a pandas DataFrame:
-        ``involvement_id``; ``person_id``, ``professional_id`` and ``team_id`` as
-        categoricals whose categories are every person's (professional's, team's) key;
-        ``role`` and ``role_category`` (categorical), ``start``/``end`` (datetime64),
+        ``involvement_id``, ``person_id``, ``professional_id``; ``team_id``, ``role`` and
+        ``role_category`` (categorical), ``start``/``end`` (datetime64),
         ``end_reason`` and ``sensitivity`` (categorical), provenance."""
         return self._frame("involvements", active_on)
 
