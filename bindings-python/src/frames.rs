@@ -722,7 +722,7 @@ mod tests {
 
     #[test]
     fn positions_of_records_in_one_array() {
-        let records = vec![10_u64, 11, 12, 13];
+        let records = [10_u64, 11, 12, 13];
         let positions = Positions::new(records.iter());
         assert!(positions.fallback.is_none(), "evenly spaced");
         for (i, r) in records.iter().enumerate() {
@@ -731,7 +731,7 @@ mod tests {
         let elsewhere = 12_u64;
         assert_eq!(positions.of(&elsewhere), None);
         // Not on a record boundary: inside the array but between two records.
-        let bytes: Vec<[u8; 4]> = vec![[0; 4]; 3];
+        let bytes = [[0_u8; 4]; 3];
         let by_record = Positions::new(bytes.iter());
         let inside: &u8 = &bytes[1][2];
         assert_eq!(by_record.of(inside), None);
