@@ -17,6 +17,9 @@
 //!    variant and passing the constructor arguments the Python class expects (a `ParseError`
 //!    would take `(message, file, line, column)`).
 
+use patchwork_adapters::ssd::SsdError;
+use patchwork_adapters::store::StoreError;
+use patchwork_adapters::table::TableError;
 use patchwork_core::IdError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -34,20 +37,40 @@ pub enum ErrorKind {
     /// `patchwork.ValidationError(PatchworkError, ValueError)`: a value is not valid, such as
     /// an NHS number whose check digit is wrong.
     Validation,
+    /// `patchwork.ParseError(PatchworkError, ValueError)`: an input file could not be read
+    /// at all; carries `file`, `line` and `column` (each possibly `None`).
+    Parse,
+    /// `patchwork.NotFoundError(PatchworkError, KeyError)`: no person, professional... with
+    /// the key or identifier asked for.
+    NotFound,
+    /// `patchwork.StoreError(PatchworkError, OSError)`: the store could not be opened or read.
+    Store,
 }
 
 static PATCHWORK_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static VALIDATION_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static PARSE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static NOT_FOUND_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static STORE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 impl ErrorKind {
     /// Every kind, for the import-time check.
-    pub const ALL: [ErrorKind; 2] = [ErrorKind::Patchwork, ErrorKind::Validation];
+    pub const ALL: [ErrorKind; 5] = [
+        ErrorKind::Patchwork,
+        ErrorKind::Validation,
+        ErrorKind::Parse,
+        ErrorKind::NotFound,
+        ErrorKind::Store,
+    ];
 
     /// The class name in `patchwork.exceptions`.
     pub fn name(self) -> &'static str {
         match self {
             ErrorKind::Patchwork => "PatchworkError",
             ErrorKind::Validation => "ValidationError",
+            ErrorKind::Parse => "ParseError",
+            ErrorKind::NotFound => "NotFoundError",
+            ErrorKind::Store => "StoreError",
         }
     }
 
@@ -55,6 +78,9 @@ impl ErrorKind {
         match self {
             ErrorKind::Patchwork => &PATCHWORK_ERROR,
             ErrorKind::Validation => &VALIDATION_ERROR,
+            ErrorKind::Parse => &PARSE_ERROR,
+            ErrorKind::NotFound => &NOT_FOUND_ERROR,
+            ErrorKind::Store => &STORE_ERROR,
         }
     }
 
@@ -85,4 +111,64 @@ impl ErrorKind {
 /// error's `Display`, which never repeats the identifier.
 pub fn from_id_error(py: Python<'_>, error: &IdError) -> PyErr {
     ErrorKind::Validation.new_err(py, error.to_string())
+}
+
+/// A `patchwork.ParseError` with its location: `ParseError(message, file, line, column)`.
+pub fn parse_error(
+    py: Python<'_>,
+    message: String,
+    file: Option<String>,
+    line: Option<u64>,
+    column: Option<String>,
+) -> PyErr {
+    match ErrorKind::Parse.type_object(py) {
+        Ok(ty) => PyErr::from_type(ty.clone(), (message, file, line, column)),
+        Err(import_error) => import_error,
+    }
+}
+
+/// A `patchwork.ParseError` for a file that failed whole, with the file, line and column the
+/// table reader names.
+pub fn from_table_error(py: Python<'_>, error: &TableError) -> PyErr {
+    let message = error.to_string();
+    let (file, line, column) = match error {
+        TableError::Io { file, .. }
+        | TableError::FileTooLarge { file, .. }
+        | TableError::BadHeader { file, .. } => (file.clone(), None, None),
+        TableError::RecordTooLarge { file, line, .. } | TableError::NotCsv { file, line, .. } => {
+            (file.clone(), Some(*line), None)
+        }
+        TableError::MissingColumn { file, column } => (file.clone(), None, Some(column.clone())),
+    };
+    parse_error(py, message, Some(file), line, column)
+}
+
+/// A `patchwork.ParseError` for an SSD extract that could not be imported.
+pub fn from_ssd_error(py: Python<'_>, error: &SsdError) -> PyErr {
+    match error {
+        SsdError::Table(table) => from_table_error(py, table),
+        SsdError::NotAFolder(path) | SsdError::NoPersons(path) => parse_error(
+            py,
+            error.to_string(),
+            Some(path.display().to_string()),
+            None,
+            None,
+        ),
+    }
+}
+
+/// A `patchwork.StoreError` for a store that could not be opened or read.
+pub fn from_store_error(py: Python<'_>, error: &StoreError) -> PyErr {
+    ErrorKind::Store.new_err(py, error.to_string())
+}
+
+/// The exception for an error of the network itself: `NotFoundError` for an unknown key,
+/// `ValidationError` for a refused record or value.
+pub fn from_core_error(py: Python<'_>, error: &patchwork_core::Error) -> PyErr {
+    match error {
+        patchwork_core::Error::NotFound { .. } => {
+            ErrorKind::NotFound.new_err(py, error.to_string())
+        }
+        _ => ErrorKind::Validation.new_err(py, error.to_string()),
+    }
 }

@@ -17,8 +17,11 @@
 #![warn(missing_docs)]
 
 pub mod errors;
+pub mod frames;
 pub mod guard;
 mod ids;
+pub mod network;
+pub mod rows;
 
 use pyo3::prelude::*;
 
@@ -34,5 +37,7 @@ fn _patchwork(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", VERSION)?;
     m.add_function(wrap_pyfunction!(ids::validate_nhs_number, m)?)?;
     m.add_function(wrap_pyfunction!(ids::validate_upn, m)?)?;
+    m.add_class::<network::NativeNetwork>()?;
+    m.add_class::<frames::ArrowTable>()?;
     Ok(())
 }

@@ -92,6 +92,9 @@ def test_functions_have_docstrings_and_signatures(name: str) -> None:
         patchwork.validate_upn,
         patchwork.PatchworkError,
         patchwork.ValidationError,
+        patchwork.ParseError,
+        patchwork.Network,
+        patchwork.generate,
     ],
     ids=lambda o: getattr(o, "__name__", repr(o)),
 )

@@ -5,12 +5,17 @@ catches them all. Subclasses also derive from the builtin exception that fits, s
 already catches ``ValueError`` keeps working.
 
 The native module ``patchwork._patchwork`` imports these classes by name and raises them
-(see ``bindings-python/src/errors.rs``). Planned subclasses follow the same pattern:
-``ParseError(PatchworkError, SyntaxError)`` carrying ``file``, ``line`` and ``column``;
-``NotFoundError(PatchworkError, KeyError)``; ``StoreError(PatchworkError, OSError)``.
+(see ``bindings-python/src/errors.rs``).
+
+>>> issubclass(NotFoundError, KeyError) and issubclass(NotFoundError, PatchworkError)
+True
 """
 
-__all__ = ["PatchworkError", "ValidationError"]
+from __future__ import annotations
+
+from typing import Optional
+
+__all__ = ["NotFoundError", "ParseError", "PatchworkError", "StoreError", "ValidationError"]
 
 
 class PatchworkError(Exception):
@@ -27,3 +32,52 @@ class ValidationError(PatchworkError, ValueError):
     The message says what is wrong without repeating the value, since identifiers of
     children must not end up in logs.
     """
+
+
+class ParseError(PatchworkError, ValueError):
+    """An input file could not be imported at all: unreadable, not CSV, a required column
+    missing, over a size limit, or a folder without ``ssd_person.csv``.
+
+    ``file`` names the file (or folder); ``line`` (1-based) and ``column`` (the column's
+    name) say where, when the problem has a place. Rows with problems of their own do not
+    raise: they are left out and listed by ``Network.problems()``.
+
+    >>> err = ParseError("ssd_person.csv:3: not valid CSV", "ssd_person.csv", 3, None)
+    >>> (err.file, err.line, err.column)
+    ('ssd_person.csv', 3, None)
+    """
+
+    file: Optional[str]
+    line: Optional[int]
+    column: Optional[str]
+
+    def __init__(
+        self,
+        message: str,
+        file: Optional[str] = None,
+        line: Optional[int] = None,
+        column: Optional[str] = None,
+    ) -> None:
+        super().__init__(message)
+        self.file = file
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class NotFoundError(PatchworkError, KeyError):
+    """No person, professional... has the key or identifier asked for.
+
+    A ``KeyError``, so ``except KeyError`` works; unlike a plain ``KeyError`` its message
+    is printed as it is, without quotes.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class StoreError(PatchworkError, OSError):
+    """A Patchwork store could not be opened or read: missing, not a store, from a newer
+    Patchwork, or damaged."""
