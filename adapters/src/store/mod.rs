@@ -85,9 +85,11 @@
 //! saving (only what changed since the last import), the audit tables and backups come
 //! with the rest of the nightly job.
 
+mod audit;
 mod codes;
 mod imports;
 mod load;
+mod retention;
 mod save;
 mod schema;
 
@@ -97,7 +99,15 @@ use std::time::Duration;
 use patchwork_core::Network;
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 
+pub use audit::{
+    AUDIT_TRIGGERS, Actor, AuditBreak, AuditCategory, AuditEntry, AuditQuery, AuditVerification,
+    BreakKind, GENESIS_HASH, StoredAuditEntry, UnknownCategory, timestamp,
+};
 pub use imports::{ImportRecord, ImportSummary, ManifestEntry, StoredEvent};
+pub use retention::{
+    Basis, Disposal, DisposalDate, LegalHold, PurgeReport, RecordType, RetentionRule,
+    RetentionSchedule,
+};
 pub use save::{Checkpoint, SaveSummary};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 
