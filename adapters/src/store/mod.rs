@@ -92,6 +92,7 @@ mod load;
 mod retention;
 mod save;
 mod schema;
+mod subject_access;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -110,6 +111,7 @@ pub use retention::{
 };
 pub use save::{Checkpoint, SaveSummary};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
+pub use subject_access::{REVIEW_NOTE, Row, SubjectAccess, SubjectAccessError};
 
 /// How long a connection waits for another connection's lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -11,7 +11,10 @@ use patchwork_core::{
 };
 use serde::Serialize;
 
-use super::{ExportArgs, ExportFormat, load_store};
+use patchwork_adapters::store::AuditCategory;
+
+use super::audit::{Subjects, load_audited, record};
+use super::{ExportArgs, ExportFormat};
 
 /// The document `--format json` writes: every record kind, each in the order the records
 /// were added to the network (household members by person key), records serialised as
@@ -51,7 +54,21 @@ struct MemberDoc<'n> {
 
 /// `patchwork export`.
 pub(crate) fn export(args: &ExportArgs) -> Result<(), String> {
-    let net = load_store("export", &args.store)?;
+    let (mut store, net) = load_audited("export", &args.store)?;
+    // Recorded before anything is written: a disclosure that cannot be audited does not
+    // happen.
+    record(
+        &mut store,
+        "export",
+        AuditCategory::Disclosure,
+        "export",
+        Subjects::Everyone,
+        serde_json::json!({
+            "format": match args.format { ExportFormat::Ssd => "ssd", ExportFormat::Json => "json" },
+            "out": args.out.display().to_string(),
+            "persons": net.person_count(),
+        }),
+    )?;
     match args.format {
         ExportFormat::Ssd => export_ssd(&net, &args.out),
         ExportFormat::Json => export_json(&net, &args.out),
