@@ -91,9 +91,10 @@ pub enum Basis {
     /// (episodes, involvements, activities; one still open, or an unknown date of birth:
     /// undetermined).
     EighteenthBirthdayAndInactivity,
-    /// The end of the person's last activity: episodes, involvements, activities,
-    /// relationships, household memberships (one still open, or nothing dated:
-    /// undetermined).
+    /// The end of the person's last activity: episodes, involvements, activities (one
+    /// still open: undetermined). A person with none of these at all (a parent known only
+    /// through a relationship) is kept exactly as long as the persons they are related to
+    /// or live with.
     LastActivity,
 }
 
@@ -255,8 +256,6 @@ struct Facts {
     episodes: HashMap<String, Vec<Option<NaiveDate>>>,
     /// Ends of involvements and activities (`None`: open).
     work: Vec<Option<NaiveDate>>,
-    /// Ends of relationships and household memberships (`None`: open).
-    ties: Vec<Option<NaiveDate>>,
     /// Persons related to or living with this one.
     related: HashSet<String>,
 }
@@ -279,12 +278,9 @@ impl RetentionRule {
         {
             return add_years(death, years);
         }
-        let activity = |with_ties: bool| -> Option<Option<NaiveDate>> {
+        let activity = || -> Option<Option<NaiveDate>> {
             let mut all: Vec<Option<NaiveDate>> = f.work.clone();
             all.extend(f.episodes.values().flatten().copied());
-            if with_ties {
-                all.extend(f.ties.iter().copied());
-            }
             latest_closed(&all)
         };
         let from = match self.basis {
@@ -295,9 +291,9 @@ impl RetentionRule {
             }
             Basis::EighteenthBirthdayAndInactivity => {
                 let adult = add_years(f.birth?, 18)?;
-                activity(false)?.map_or(adult, |last| last.max(adult))
+                activity()?.map_or(adult, |last| last.max(adult))
             }
-            Basis::LastActivity => activity(true)??,
+            Basis::LastActivity => activity()??,
         };
         add_years(from, self.years)
     }
@@ -391,10 +387,9 @@ fn read_facts(conn: &Connection, path: &Path) -> Result<BTreeMap<String, Facts>,
         .map_err(failed)?;
     for row in rows {
         let (from, to, end) = row.map_err(failed)?;
-        let end = parse_date(path, "relationships", &from, "end_date", end)?;
+        parse_date(path, "relationships", &from, "end_date", end)?;
         for (me, other) in [(&from, &to), (&to, &from)] {
             if let Some(f) = facts.get_mut(me) {
-                f.ties.push(end);
                 f.related.insert(other.clone());
             }
         }
@@ -414,10 +409,7 @@ fn read_facts(conn: &Connection, path: &Path) -> Result<BTreeMap<String, Facts>,
     let mut households: HashMap<String, Vec<String>> = HashMap::new();
     for row in rows {
         let (household, person, end) = row.map_err(failed)?;
-        let end = parse_date(path, "household_members", &person, "end_date", end)?;
-        if let Some(f) = facts.get_mut(&person) {
-            f.ties.push(end);
-        }
+        parse_date(path, "household_members", &person, "end_date", end)?;
         households.entry(household).or_default().push(person);
     }
     for members in households.values() {
@@ -482,12 +474,25 @@ fn disposal_dates(
     let mut out = Vec::with_capacity(facts.len());
     for (key, f) in order {
         let (mut date, mut rule) = own[key].clone();
+        let only_related = f.episodes.is_empty() && f.work.is_empty() && !f.related.is_empty();
+        if only_related {
+            // Nothing of their own: kept exactly as long as those related to them.
+            date = Some(NaiveDate::MIN);
+            rule = Some(String::new());
+        }
         if f.episodes.is_empty() && date.is_some() {
             // Kept while anyone related to them is kept.
             for other in &f.related {
                 let Some((other_date, _)) = own.get(other) else {
                     continue;
                 };
+                // Another person known only through ties does not hold anyone.
+                if facts
+                    .get(other)
+                    .is_some_and(|o| o.episodes.is_empty() && o.work.is_empty())
+                {
+                    continue;
+                }
                 match other_date {
                     None => {
                         date = None;
@@ -498,12 +503,17 @@ fn disposal_dates(
                         date = Some(*d);
                         rule = Some(format!(
                             "{} (kept with a related person)",
-                            rule.as_deref().unwrap_or_default()
+                            own[other].1.as_deref().unwrap_or_default()
                         ));
                     }
                     Some(_) => {}
                 }
             }
+        }
+        if date == Some(NaiveDate::MIN) {
+            // Related only to others known only through ties: nothing to go by.
+            date = None;
+            rule = None;
         }
         out.push(DisposalDate {
             person: key.clone(),
