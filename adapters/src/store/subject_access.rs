@@ -63,9 +63,11 @@ pub struct SubjectAccess {
     pub relationships: Vec<Row>,
     /// Episodes.
     pub episodes: Vec<Row>,
-    /// Activities, with the professional's name and team.
+    /// Activities, with the professional's name and the team's (the activity's, or else
+    /// the professional's).
     pub activities: Vec<Row>,
-    /// Involvements, with the professional's name, team and agency.
+    /// Involvements, with the professional's name and job title, the team's name (the
+    /// involvement's, or else the professional's) and the agency's.
     pub involvements: Vec<Row>,
     /// Identity links (partner-agency records matched to the person).
     pub identity_links: Vec<Row>,
@@ -274,14 +276,14 @@ const ACTIVITIES: &str = "SELECT a.*, p.name AS professional_name, t.name AS tea
     o.system AS origin_system, o.file AS origin_file
     FROM activities a JOIN origins o ON o.id = a.origin_id
     LEFT JOIN professionals p ON p.key = a.professional_key
-    LEFT JOIN teams t ON t.key = a.team_key
+    LEFT JOIN teams t ON t.key = COALESCE(a.team_key, p.team_key)
     WHERE a.person_key = ?1 ORDER BY a.id";
 const INVOLVEMENTS: &str = "SELECT i.*, p.name AS professional_name, p.job_title AS professional_job_title,
     t.name AS team_name, g.key AS agency_key, g.name AS agency_name,
     o.system AS origin_system, o.file AS origin_file
     FROM involvements i JOIN origins o ON o.id = i.origin_id
     LEFT JOIN professionals p ON p.key = i.professional_key
-    LEFT JOIN teams t ON t.key = i.team_key
+    LEFT JOIN teams t ON t.key = COALESCE(i.team_key, p.team_key)
     LEFT JOIN agencies g ON g.key = COALESCE(p.agency_key, t.agency_key)
     WHERE i.person_key = ?1 ORDER BY i.id";
 const IDENTITY_LINKS: &str = "SELECT l.*, o.system AS origin_system, o.file AS origin_file
