@@ -13,6 +13,8 @@ use patchwork_adapters::ssd::{ExportOptions, Flavour, SsdOptions, export_tables,
 use patchwork_core::*;
 use proptest::prelude::*;
 
+mod common;
+
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
 }
@@ -286,4 +288,57 @@ fn small_counts_are_suppressed_and_rounded() {
     assert_eq!((r.count(9), r.count(10), r.count(11)), ("c".into(), "10".into(), "11".into()));
     assert_eq!(Redaction::default().count(3), "3");
     assert!(!Redaction::default().is_active());
+}
+
+#[test]
+fn the_export_command_neutralises_and_redacts() {
+    let dir = common::TempDir::new("cli");
+    let store = dir.0.join("s.sqlite");
+    patchwork_adapters::store::Store::open(&store)
+        .unwrap()
+        .save(&hostile_network())
+        .unwrap();
+    let key = dir.0.join("key");
+    std::fs::write(&key, b"a secret of more than sixteen bytes").unwrap();
+    let run = |extra: &[&str], out: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_patchwork"))
+            .args(["export", "--format", "ssd", "--store"])
+            .arg(&store)
+            .arg("--out")
+            .arg(dir.0.join(out))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // Plain: formulas neutralised all the same.
+    let out = run(&[], "plain");
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(common::stderr(&out).contains("23 cells that would start a spreadsheet formula"));
+    let person = std::fs::read_to_string(dir.0.join("plain/ssd_person.csv")).unwrap();
+    assert!(person.contains("'=cmd|' /C calc'!A0"));
+    // Redacted.
+    let out = run(
+        &["--pseudonymise-key", key.to_str().unwrap(), "--coarsen-dates", "year", "--postcode-district"],
+        "redacted",
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let person = std::fs::read_to_string(dir.0.join("redacted/ssd_person.csv")).unwrap();
+    assert!(!person.contains("C0,") && !person.contains("calc") && person.contains(",2015,"));
+    let address = std::fs::read_to_string(dir.0.join("redacted/ssd_address.csv")).unwrap();
+    assert!(address.contains(",SW1A") && !address.contains("1AA"));
+    // A short key is refused; redaction with JSON is refused.
+    std::fs::write(&key, b"short").unwrap();
+    let out = run(&["--pseudonymise-key", key.to_str().unwrap()], "short");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(common::stderr(&out).contains("at least 16 bytes"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_patchwork"))
+        .args(["export", "--format", "json", "--coarsen-dates", "year", "--store"])
+        .arg(&store)
+        .arg("--out")
+        .arg(dir.0.join("x.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(common::stderr(&out).contains("--format ssd only"));
+    assert!(!dir.0.join("x.json").exists());
 }

@@ -288,6 +288,9 @@ struct ExportArgs {
     /// Where to write: a folder for `ssd` (created if missing), a file for `json`.
     #[arg(long, value_name = "PATH")]
     out: PathBuf,
+    /// Redaction of an `ssd` export (pseudonyms, coarse dates and postcodes).
+    #[command(flatten)]
+    redaction: export::RedactionArgs,
 }
 
 fn parse_tier(text: &str) -> Result<Tier, String> {
