@@ -35,10 +35,15 @@ fn c(id: &str) -> PersonKey {
 fn entries() -> Vec<AuditEntry> {
     let w1 = || Actor::Viewer("lcs:W1".into());
     vec![
-        AuditEntry::new(t(9, 0), w1(), AuditCategory::Consultation, "team around the child")
-            .with_subject(c("C1"))
-            .with_detail(&serde_json::json!({"command": "team", "members": 3}))
-            .unwrap(),
+        AuditEntry::new(
+            t(9, 0),
+            w1(),
+            AuditCategory::Consultation,
+            "team around the child",
+        )
+        .with_subject(c("C1"))
+        .with_detail(&serde_json::json!({"command": "team", "members": 3}))
+        .unwrap(),
         AuditEntry::new(
             t(9, 5),
             Actor::Viewer("lcs:W2".into()),
@@ -53,8 +58,13 @@ fn entries() -> Vec<AuditEntry> {
             "export",
         )
         .about_everyone(),
-        AuditEntry::new(t(10, 0), w1(), AuditCategory::Override, "safeguarding: urgent")
-            .with_subject(c("C2")),
+        AuditEntry::new(
+            t(10, 0),
+            w1(),
+            AuditCategory::Override,
+            "safeguarding: urgent",
+        )
+        .with_subject(c("C2")),
         AuditEntry::new(
             t(11, 0),
             Actor::System("nightly".into()),
@@ -62,8 +72,11 @@ fn entries() -> Vec<AuditEntry> {
             "nightly import",
         )
         .about_everyone(),
-        AuditEntry::new(t(12, 0), w1(), AuditCategory::Consultation, "caseload")
-            .with_subjects([c("C1"), c("C3"), c("C1")]),
+        AuditEntry::new(t(12, 0), w1(), AuditCategory::Consultation, "caseload").with_subjects([
+            c("C1"),
+            c("C3"),
+            c("C1"),
+        ]),
     ]
 }
 
@@ -197,11 +210,17 @@ fn editing_any_column_of_any_row_is_detected_and_named() {
     let dir = TempDir::new("edit");
     let columns = [
         ("at", "'2026-03-02T09:00:00.000001Z'"),
-        ("actor_kind", "CASE actor_kind WHEN 'system' THEN 'viewer' ELSE 'system' END"),
+        (
+            "actor_kind",
+            "CASE actor_kind WHEN 'system' THEN 'viewer' ELSE 'system' END",
+        ),
         ("actor", "'lcs:W9'"),
         ("category", "'collection'"),
         ("purpose", "'routine'"),
-        ("scope", "CASE scope WHEN 'all' THEN 'subjects' ELSE 'all' END"),
+        (
+            "scope",
+            "CASE scope WHEN 'all' THEN 'subjects' ELSE 'all' END",
+        ),
         ("subjects", r#"'["lcs:C9"]'"#),
         ("detail", r#"'{"command":"other"}'"#),
         ("hash", "'ab' || substr(hash, 3)"),
@@ -216,7 +235,9 @@ fn editing_any_column_of_any_row_is_detected_and_named() {
                 )
                 .unwrap();
             let v = Store::open(&path).unwrap().verify_audit().unwrap();
-            let b = v.broken.unwrap_or_else(|| panic!("editing {column} of entry {seq} not found"));
+            let b = v
+                .broken
+                .unwrap_or_else(|| panic!("editing {column} of entry {seq} not found"));
             let (at, kind) = (b.seq, b.problem);
             assert_eq!(at, seq, "editing {column} of entry {seq}");
             assert_eq!(kind, BreakKind::Edited, "editing {column} of entry {seq}");
@@ -390,7 +411,10 @@ fn inserting_a_row_anywhere_is_detected() {
         .unwrap();
     let (at, kind) = broken(&path);
     assert_eq!(at, 7);
-    assert!(matches!(kind, BreakKind::HeadMismatch { head_seq: 6, .. }), "{kind:?}");
+    assert!(
+        matches!(kind, BreakKind::HeadMismatch { head_seq: 6, .. }),
+        "{kind:?}"
+    );
 }
 
 #[test]
@@ -426,14 +450,27 @@ fn who_looked_at_a_child() {
     store.append_audit_all(&entries()).unwrap();
     // C1: W1's team read (1), the export of everything (3), W1's caseload (6); not the
     // import (collection, not a look), not W2's read of C2.
-    assert_eq!(seqs(&store.who_looked_at(&c("C1"), None, None).unwrap()), [1, 3, 6]);
+    assert_eq!(
+        seqs(&store.who_looked_at(&c("C1"), None, None).unwrap()),
+        [1, 3, 6]
+    );
     // C2: W2's read, the export, W1's override.
-    assert_eq!(seqs(&store.who_looked_at(&c("C2"), None, None).unwrap()), [2, 3, 4]);
+    assert_eq!(
+        seqs(&store.who_looked_at(&c("C2"), None, None).unwrap()),
+        [2, 3, 4]
+    );
     // A child nobody named: only the whole-store export.
-    assert_eq!(seqs(&store.who_looked_at(&c("C5"), None, None).unwrap()), [3]);
+    assert_eq!(
+        seqs(&store.who_looked_at(&c("C5"), None, None).unwrap()),
+        [3]
+    );
     // Within [09:05, 12:00): entry 6 is at 12:00, excluded.
     assert_eq!(
-        seqs(&store.who_looked_at(&c("C1"), Some(t(9, 5)), Some(t(12, 0))).unwrap()),
+        seqs(
+            &store
+                .who_looked_at(&c("C1"), Some(t(9, 5)), Some(t(12, 0)))
+                .unwrap()
+        ),
         [3]
     );
     // Entry 6 named C1 twice: recorded once.
@@ -445,14 +482,23 @@ fn who_looked_at_a_child() {
 fn what_a_professional_looked_at_and_overrides_in_a_period() {
     let mut store = Store::open_in_memory().unwrap();
     store.append_audit_all(&entries()).unwrap();
-    assert_eq!(seqs(&store.looked_at_by("lcs:W1", None, None).unwrap()), [1, 4, 6]);
-    assert_eq!(seqs(&store.looked_at_by("lcs:W2", None, None).unwrap()), [2]);
+    assert_eq!(
+        seqs(&store.looked_at_by("lcs:W1", None, None).unwrap()),
+        [1, 4, 6]
+    );
+    assert_eq!(
+        seqs(&store.looked_at_by("lcs:W2", None, None).unwrap()),
+        [2]
+    );
     assert_eq!(
         seqs(&store.looked_at_by("lcs:W1", Some(t(9, 30)), None).unwrap()),
         [4, 6]
     );
     assert_eq!(seqs(&store.overrides(None, None).unwrap()), [4]);
-    assert_eq!(seqs(&store.overrides(Some(t(10, 0)), Some(t(10, 1))).unwrap()), [4]);
+    assert_eq!(
+        seqs(&store.overrides(Some(t(10, 0)), Some(t(10, 1))).unwrap()),
+        [4]
+    );
     assert!(store.overrides(Some(t(10, 1)), None).unwrap().is_empty());
     assert!(store.overrides(None, Some(t(10, 0))).unwrap().is_empty());
     // A general query: the import by the nightly job.

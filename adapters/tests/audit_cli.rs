@@ -89,25 +89,75 @@ fn every_command_appends_one_entry() {
     let out_json = dir.0.join("export.json");
     let sar = dir.0.join("sar");
     let cases: Vec<(Vec<&str>, &str, &str, Vec<&str>)> = vec![
-        (vec!["team", "--child", "C1", "--as-of", "2025-06-01"], "consultation", "subjects", vec!["lcs:C1"]),
-        (vec!["caseload", "--professional", "W1", "--as-of", "2012-06-01"], "consultation", "subjects", vec!["lcs:C1", "lcs:C2"]),
-        (vec!["gaps", "--as-of", "2025-06-01"], "consultation", "all", vec![]),
-        (vec!["export", "--format", "json", "--out", out_json.to_str().unwrap()], "disclosure", "all", vec![]),
-        (vec!["subject-access", "--person", "C2", "--out", sar.to_str().unwrap()], "disclosure", "subjects", vec!["lcs:C2"]),
+        (
+            vec!["team", "--child", "C1", "--as-of", "2025-06-01"],
+            "consultation",
+            "subjects",
+            vec!["lcs:C1"],
+        ),
+        (
+            vec!["caseload", "--professional", "W1", "--as-of", "2012-06-01"],
+            "consultation",
+            "subjects",
+            vec!["lcs:C1", "lcs:C2"],
+        ),
+        (
+            vec!["gaps", "--as-of", "2025-06-01"],
+            "consultation",
+            "all",
+            vec![],
+        ),
+        (
+            vec![
+                "export",
+                "--format",
+                "json",
+                "--out",
+                out_json.to_str().unwrap(),
+            ],
+            "disclosure",
+            "all",
+            vec![],
+        ),
+        (
+            vec![
+                "subject-access",
+                "--person",
+                "C2",
+                "--out",
+                sar.to_str().unwrap(),
+            ],
+            "disclosure",
+            "subjects",
+            vec!["lcs:C2"],
+        ),
         // A child not in the store: the attempt is recorded too (and fails).
-        (vec!["team", "--child", "C9", "--as-of", "2025-06-01"], "consultation", "subjects", vec!["lcs:C9"]),
+        (
+            vec!["team", "--child", "C9", "--as-of", "2025-06-01"],
+            "consultation",
+            "subjects",
+            vec!["lcs:C9"],
+        ),
     ];
     for (n, (args, category, scope, subjects)) in cases.iter().enumerate() {
         let out = run(args, &path);
         let expect_ok = !args.contains(&"C9");
-        assert_eq!(out.status.success(), expect_ok, "{args:?}: {}", stderr(&out));
+        assert_eq!(
+            out.status.success(),
+            expect_ok,
+            "{args:?}: {}",
+            stderr(&out)
+        );
         let all = entries(&path);
         assert_eq!(all.len(), n + 1, "{args:?} appended exactly one entry");
         let e = all.last().unwrap();
         assert_eq!(e.category, *category, "{args:?}");
         assert_eq!(e.scope, *scope, "{args:?}");
         assert_eq!(e.subjects, *subjects, "{args:?}");
-        assert_eq!((e.actor_kind.as_str(), e.actor.as_str()), ("administrative", "cli:analyst7"));
+        assert_eq!(
+            (e.actor_kind.as_str(), e.actor.as_str()),
+            ("administrative", "cli:analyst7")
+        );
         let detail: Value = serde_json::from_str(&e.detail).unwrap();
         if args[0] == "subject-access" {
             // Recorded by the library's subject-access export.
@@ -128,7 +178,11 @@ fn verify_names_the_first_broken_entry() {
     let dir = TempDir::new("verify");
     let path = store(&dir);
     for _ in 0..4 {
-        assert!(run(&["team", "--child", "C1", "--as-of", "2025-06-01"], &path).status.success());
+        assert!(
+            run(&["team", "--child", "C1", "--as-of", "2025-06-01"], &path)
+                .status
+                .success()
+        );
     }
     let conn = Connection::open(&path).unwrap();
     conn.execute_batch(
@@ -153,8 +207,16 @@ fn verify_names_the_first_broken_entry() {
 fn audit_log_filters_and_is_itself_audited() {
     let dir = TempDir::new("log");
     let path = store(&dir);
-    assert!(run(&["team", "--child", "C1", "--as-of", "2025-06-01"], &path).status.success());
-    assert!(run(&["team", "--child", "C2", "--as-of", "2025-06-01"], &path).status.success());
+    assert!(
+        run(&["team", "--child", "C1", "--as-of", "2025-06-01"], &path)
+            .status
+            .success()
+    );
+    assert!(
+        run(&["team", "--child", "C2", "--as-of", "2025-06-01"], &path)
+            .status
+            .success()
+    );
     let out = run(&["audit", "log", "--person", "lcs:C1", "--json"], &path);
     assert!(out.status.success(), "{}", stderr(&out));
     let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
@@ -170,7 +232,10 @@ fn audit_log_filters_and_is_itself_audited() {
     assert_eq!(all[2].category, "consultation");
     assert_eq!(all[2].purpose, "audit review");
     // By actor, since a date (entries are stamped now: a date in the future finds none).
-    let out = run(&["audit", "log", "--professional", "cli:analyst7", "--json"], &path);
+    let out = run(
+        &["audit", "log", "--professional", "cli:analyst7", "--json"],
+        &path,
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
     let out = run(&["audit", "log", "--since", "2999-01-01"], &path);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("0 audit entries"));
@@ -181,11 +246,17 @@ fn retention_purge_from_the_command_line() {
     let dir = TempDir::new("purge");
     let path = store(&dir);
     // C1: 18th birthday 2018-01-01, last activity 2015-01-01: due 2021-01-01.
-    let out = run(&["retention", "purge", "--as-of", "2021-01-01", "--dry-run"], &path);
+    let out = run(
+        &["retention", "purge", "--as-of", "2021-01-01", "--dry-run"],
+        &path,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("would dispose of 1 person(s)"), "{text}");
-    assert_eq!(Store::open(&path).unwrap().load().unwrap().person_count(), 2);
+    assert_eq!(
+        Store::open(&path).unwrap().load().unwrap().person_count(),
+        2
+    );
     let out = run(&["retention", "purge", "--as-of", "2020-12-31"], &path);
     assert!(String::from_utf8_lossy(&out.stdout).contains("disposed of 0 person(s)"));
     let out = run(&["retention", "purge", "--as-of", "2021-01-01"], &path);
@@ -200,10 +271,21 @@ fn retention_purge_from_the_command_line() {
     let bad = dir.0.join("schedule.json");
     std::fs::write(&bad, "{\n  \"version\": 3\n}").unwrap();
     let out = run(
-        &["retention", "purge", "--as-of", "2021-01-01", "--schedule", bad.to_str().unwrap()],
+        &[
+            "retention",
+            "purge",
+            "--as-of",
+            "2021-01-01",
+            "--schedule",
+            bad.to_str().unwrap(),
+        ],
         &path,
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("schedule.json: line 2, column"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("schedule.json: line 2, column"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(run(&["audit", "verify"], &path).status.code(), Some(0));
 }

@@ -61,7 +61,11 @@ fn hostile_network() -> Network {
     w.agency = Some(AgencyKey::new("lcs", "council"));
     net.add_professional(w).unwrap();
     for (i, name) in HOSTILE.iter().enumerate() {
-        let mut p = Person::new(PersonKey::new("lcs", format!("C{i}")), PersonKind::Child, src.clone());
+        let mut p = Person::new(
+            PersonKey::new("lcs", format!("C{i}")),
+            PersonKind::Child,
+            src.clone(),
+        );
         p.given_name = Some((*name).to_owned());
         p.family_name = Some(HOSTILE[(i + 1) % HOSTILE.len()].to_owned());
         p.birth_date = Some(d(2015, 3, 14));
@@ -142,7 +146,9 @@ fn no_exported_cell_starts_a_formula_and_every_value_comes_back() {
         .unwrap()
         .network;
     for (i, name) in HOSTILE.iter().enumerate() {
-        let p = back.person(&PersonKey::new("lcs", format!("C{i}"))).unwrap();
+        let p = back
+            .person(&PersonKey::new("lcs", format!("C{i}")))
+            .unwrap();
         // The importer trims surrounding white space of what it reads; escaped
         // values are restored after the trim, so even a leading tab survives.
         assert_eq!(p.given_name.as_deref(), Some(*name), "C{i}");
@@ -152,8 +158,13 @@ fn no_exported_cell_starts_a_formula_and_every_value_comes_back() {
             "C{i}"
         );
     }
-    assert_eq!(back.team(&TeamKey::new("lcs", "T1")).unwrap().name, "=team()");
-    let w = back.professional(&ProfessionalKey::new("lcs", "W1")).unwrap();
+    assert_eq!(
+        back.team(&TeamKey::new("lcs", "T1")).unwrap().name,
+        "=team()"
+    );
+    let w = back
+        .professional(&ProfessionalKey::new("lcs", "W1"))
+        .unwrap();
     assert_eq!(w.name.as_deref(), Some("@worker"));
     assert_eq!(w.job_title.as_deref(), Some("-social worker"));
 }
@@ -211,7 +222,10 @@ fn pseudonyms_are_keyed_hashes_consistent_across_tables() {
     let ids = column(&tables, "ssd_person", "pers_person_id");
     assert_eq!(ids[0], expected);
     // The same pseudonym where the involvement names the child.
-    assert_eq!(column(&tables, "ssd_involvements", "invo_person_id")[0], expected);
+    assert_eq!(
+        column(&tables, "ssd_involvements", "invo_person_id")[0],
+        expected
+    );
     // All distinct, none the original.
     let mut unique = ids.clone();
     unique.sort();
@@ -219,15 +233,23 @@ fn pseudonyms_are_keyed_hashes_consistent_across_tables() {
     assert_eq!(unique.len(), ids.len());
     assert!(!ids.iter().any(|i| i.starts_with('C')));
     // Names left empty; the NHS number nowhere in the files.
-    assert!(column(&tables, "ssd_person", "pers_forename").iter().all(String::is_empty));
+    assert!(
+        column(&tables, "ssd_person", "pers_forename")
+            .iter()
+            .all(String::is_empty)
+    );
     for bytes in tables.values() {
         assert!(!String::from_utf8_lossy(bytes).contains("9434765919"));
     }
     // Another key, other pseudonyms.
     let mut other = ExportOptions::new(Flavour::Lcs);
-    other.redaction.pseudonymise = Some(PseudonymKey::new(b"another key, 16+ bytes".to_vec()).unwrap());
+    other.redaction.pseudonymise =
+        Some(PseudonymKey::new(b"another key, 16+ bytes".to_vec()).unwrap());
     let (tables2, _) = export_tables(&net, &other);
-    assert_ne!(column(&tables2, "ssd_person", "pers_person_id")[0], expected);
+    assert_ne!(
+        column(&tables2, "ssd_person", "pers_person_id")[0],
+        expected
+    );
     // Short keys are refused.
     assert!(PseudonymKey::new(b"short".to_vec()).is_err());
     assert_eq!(format!("{key:?}"), "PseudonymKey(23 bytes)");
@@ -240,16 +262,28 @@ fn dates_and_postcodes_are_coarsened() {
     options.redaction.dates = DateGrain::Month;
     options.redaction.postcode_district = true;
     let (tables, _) = export_tables(&net, &options);
-    assert!(column(&tables, "ssd_person", "pers_dob").iter().all(|d| d == "2015-03"));
+    assert!(
+        column(&tables, "ssd_person", "pers_dob")
+            .iter()
+            .all(|d| d == "2015-03")
+    );
     assert!(
         column(&tables, "ssd_involvements", "invo_involvement_start_date")
             .iter()
             .all(|d| d == "2024-07")
     );
-    assert!(column(&tables, "ssd_address", "addr_address_postcode").iter().all(|p| p == "SW1A"));
+    assert!(
+        column(&tables, "ssd_address", "addr_address_postcode")
+            .iter()
+            .all(|p| p == "SW1A")
+    );
     options.redaction.dates = DateGrain::Year;
     let (tables, _) = export_tables(&net, &options);
-    assert!(column(&tables, "ssd_person", "pers_dob").iter().all(|d| d == "2015"));
+    assert!(
+        column(&tables, "ssd_person", "pers_dob")
+            .iter()
+            .all(|d| d == "2015")
+    );
     for bytes in tables.values() {
         let text = String::from_utf8_lossy(bytes);
         assert!(!text.contains("2015-03-14") && !text.contains("1AA"));
@@ -279,13 +313,22 @@ fn postcode_districts() {
 #[test]
 fn small_counts_are_suppressed_and_rounded() {
     let s = SmallCounts::default();
-    let got: Vec<String> = [0, 1, 4, 5, 7, 8, 12, 13, 1002].into_iter().map(|n| s.write(n)).collect();
+    let got: Vec<String> = [0, 1, 4, 5, 7, 8, 12, 13, 1002]
+        .into_iter()
+        .map(|n| s.write(n))
+        .collect();
     assert_eq!(got, ["0", "c", "c", "5", "5", "10", "10", "15", "1000"]);
     let r = Redaction {
-        small_counts: Some(SmallCounts { threshold: 10, round_to: 1 }),
+        small_counts: Some(SmallCounts {
+            threshold: 10,
+            round_to: 1,
+        }),
         ..Redaction::default()
     };
-    assert_eq!((r.count(9), r.count(10), r.count(11)), ("c".into(), "10".into(), "11".into()));
+    assert_eq!(
+        (r.count(9), r.count(10), r.count(11)),
+        ("c".into(), "10".into(), "11".into())
+    );
     assert_eq!(Redaction::default().count(3), "3");
     assert!(!Redaction::default().is_active());
 }
@@ -318,7 +361,13 @@ fn the_export_command_neutralises_and_redacts() {
     assert!(person.contains("'=cmd|' /C calc'!A0"));
     // Redacted.
     let out = run(
-        &["--pseudonymise-key", key.to_str().unwrap(), "--coarsen-dates", "year", "--postcode-district"],
+        &[
+            "--pseudonymise-key",
+            key.to_str().unwrap(),
+            "--coarsen-dates",
+            "year",
+            "--postcode-district",
+        ],
         "redacted",
     );
     assert!(out.status.success(), "{}", common::stderr(&out));
@@ -332,7 +381,14 @@ fn the_export_command_neutralises_and_redacts() {
     assert_eq!(out.status.code(), Some(1));
     assert!(common::stderr(&out).contains("at least 16 bytes"));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_patchwork"))
-        .args(["export", "--format", "json", "--coarsen-dates", "year", "--store"])
+        .args([
+            "export",
+            "--format",
+            "json",
+            "--coarsen-dates",
+            "year",
+            "--store",
+        ])
         .arg(&store)
         .arg("--out")
         .arg(dir.0.join("x.json"))

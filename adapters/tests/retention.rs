@@ -125,34 +125,70 @@ fn expected() -> BTreeMap<&'static str, Option<NaiveDate>> {
 
 fn network() -> Network {
     let mut net = Network::new();
-    net.add_professional(Professional::new(ProfessionalKey::new("lcs", "W1"), Source::system("lcs")))
-        .unwrap();
+    net.add_professional(Professional::new(
+        ProfessionalKey::new("lcs", "W1"),
+        Source::system("lcs"),
+    ))
+    .unwrap();
     let add = |net: &mut Network, p: Person| net.add_person(p).unwrap();
-    add(&mut net, person("A", PersonKind::Child, Some(d(2000, 5, 10))));
+    add(
+        &mut net,
+        person("A", PersonKind::Child, Some(d(2000, 5, 10))),
+    );
     let mut b = person("B", PersonKind::Child, Some(d(2001, 2, 1)));
     b.death_date = Some(d(2010, 6, 30));
     add(&mut net, b);
-    add(&mut net, person("G", PersonKind::Child, Some(d(2003, 1, 1))));
-    add(&mut net, person("D", PersonKind::Child, Some(d(2004, 9, 15))));
-    add(&mut net, person("E", PersonKind::Child, Some(d(2006, 1, 1))));
-    add(&mut net, person("Z", PersonKind::Child, Some(d(2010, 1, 1))));
+    add(
+        &mut net,
+        person("G", PersonKind::Child, Some(d(2003, 1, 1))),
+    );
+    add(
+        &mut net,
+        person("D", PersonKind::Child, Some(d(2004, 9, 15))),
+    );
+    add(
+        &mut net,
+        person("E", PersonKind::Child, Some(d(2006, 1, 1))),
+    );
+    add(
+        &mut net,
+        person("Z", PersonKind::Child, Some(d(2010, 1, 1))),
+    );
     add(&mut net, person("M", PersonKind::Adult, None));
     add(&mut net, person("F", PersonKind::Adult, None));
     for e in [
         episode("eA", "A", lac(), period(d(2005, 1, 1), Some(d(2010, 1, 1)))),
-        episode("eB", "B", lac(), period(d(2005, 1, 1), Some(d(2010, 6, 30)))),
+        episode(
+            "eB",
+            "B",
+            lac(),
+            period(d(2005, 1, 1), Some(d(2010, 6, 30))),
+        ),
         episode("eG", "G", cp(), period(d(2008, 1, 1), Some(d(2012, 4, 1)))),
         episode("eD", "D", cin(), period(d(2010, 3, 1), Some(d(2015, 3, 1)))),
-        episode("eE1", "E", cin(), period(d(2010, 1, 1), Some(d(2011, 1, 1)))),
+        episode(
+            "eE1",
+            "E",
+            cin(),
+            period(d(2010, 1, 1), Some(d(2011, 1, 1))),
+        ),
         episode("eE2", "E", cp(), period(d(2011, 1, 1), Some(d(2012, 1, 1)))),
         episode("eZ", "Z", cin(), period(d(2020, 1, 1), None)),
     ] {
         net.add_episode(e).unwrap();
     }
-    net.add_involvement(involvement("iD", "D", period(d(2010, 3, 1), Some(d(2023, 2, 1)))))
-        .unwrap();
-    net.add_involvement(involvement("iF", "F", period(d(2008, 1, 1), Some(d(2009, 1, 1)))))
-        .unwrap();
+    net.add_involvement(involvement(
+        "iD",
+        "D",
+        period(d(2010, 3, 1), Some(d(2023, 2, 1))),
+    ))
+    .unwrap();
+    net.add_involvement(involvement(
+        "iF",
+        "F",
+        period(d(2008, 1, 1), Some(d(2009, 1, 1))),
+    ))
+    .unwrap();
     for (id, from, to) in [("rM", "M", "D"), ("rF", "F", "G")] {
         net.add_relationship(Relationship {
             key: RelationshipKey::new("lcs", id),
@@ -190,7 +226,9 @@ fn file_bytes(path: &Path) -> Vec<u8> {
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
 }
 
 fn present(store: &Store) -> BTreeSet<String> {
@@ -231,8 +269,10 @@ fn a_century_of_purges_removes_each_record_on_its_date_and_leaves_no_trace() {
         .into_iter()
         .map(|d| (d.person.trim_start_matches("lcs:").to_owned(), d.date))
         .collect();
-    let mut hand: BTreeMap<String, Option<NaiveDate>> =
-        expected().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    let mut hand: BTreeMap<String, Option<NaiveDate>> = expected()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
     hand.insert("B".into(), Some(d(2025, 6, 30)));
     assert_eq!(computed, hand);
 
@@ -247,23 +287,32 @@ fn a_century_of_purges_removes_each_record_on_its_date_and_leaves_no_trace() {
     let mut disposals = 0usize;
     for day in days {
         if day == d(2030, 1, 1) {
-            assert!(store
-                .lift_legal_hold(hold, d(2030, 1, 1), at(day), Actor::Administrative("dpo".into()))
-                .unwrap());
+            assert!(
+                store
+                    .lift_legal_hold(
+                        hold,
+                        d(2030, 1, 1),
+                        at(day),
+                        Actor::Administrative("dpo".into())
+                    )
+                    .unwrap()
+            );
         }
         let report = store
-            .purge(&schedule, day, false, at(day), Actor::System("purge".into()))
+            .purge(
+                &schedule,
+                day,
+                false,
+                at(day),
+                Actor::System("purge".into()),
+            )
             .unwrap();
         let due: BTreeSet<String> = expected()
             .into_iter()
             .filter(|(_, date)| date.is_some_and(|date| date <= day))
             .map(|(k, _)| k.to_owned())
             .collect();
-        let newly: BTreeSet<String> = report
-            .persons
-            .iter()
-            .map(|p| p.id().to_owned())
-            .collect();
+        let newly: BTreeSet<String> = report.persons.iter().map(|p| p.id().to_owned()).collect();
         assert_eq!(
             newly,
             due.difference(&gone).cloned().collect(),
@@ -348,7 +397,13 @@ fn a_moratorium_blocks_every_disposal_and_a_dry_run_changes_nothing() {
 
     // 2050: B, D, M, E, G and F are due.
     let dry = store
-        .purge(&schedule, d(2050, 1, 1), true, at(d(2050, 1, 1)), Actor::System("p".into()))
+        .purge(
+            &schedule,
+            d(2050, 1, 1),
+            true,
+            at(d(2050, 1, 1)),
+            Actor::System("p".into()),
+        )
         .unwrap();
     assert!(!dry.applied);
     let ids: BTreeSet<&str> = dry.persons.iter().map(|p| p.id()).collect();
@@ -364,10 +419,22 @@ fn a_moratorium_blocks_every_disposal_and_a_dry_run_changes_nothing() {
     assert_eq!(persons, 6);
 
     store
-        .place_legal_hold(None, "inquiry moratorium", d(2015, 1, 1), at(d(2015, 1, 1)), Actor::Administrative("dpo".into()))
+        .place_legal_hold(
+            None,
+            "inquiry moratorium",
+            d(2015, 1, 1),
+            at(d(2015, 1, 1)),
+            Actor::Administrative("dpo".into()),
+        )
         .unwrap();
     let held = store
-        .purge(&schedule, d(2050, 1, 1), false, at(d(2050, 1, 1)), Actor::System("p".into()))
+        .purge(
+            &schedule,
+            d(2050, 1, 1),
+            false,
+            at(d(2050, 1, 1)),
+            Actor::System("p".into()),
+        )
         .unwrap();
     assert!(held.persons.is_empty());
     assert_eq!(held.held, 6);

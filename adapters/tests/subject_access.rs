@@ -68,9 +68,12 @@ fn network() -> Network {
         value: "CN-4471".into(),
     }];
     net.add_person(c1).unwrap();
-    net.add_person(person("M1", PersonKind::Adult, "Mara", "Ashdown")).unwrap();
-    net.add_person(person("S1", PersonKind::Child, "Sky", "Ashdown")).unwrap();
-    net.add_person(person("X1", PersonKind::Child, "Quill", "Otherfamily")).unwrap();
+    net.add_person(person("M1", PersonKind::Adult, "Mara", "Ashdown"))
+        .unwrap();
+    net.add_person(person("S1", PersonKind::Child, "Sky", "Ashdown"))
+        .unwrap();
+    net.add_person(person("X1", PersonKind::Child, "Quill", "Otherfamily"))
+        .unwrap();
     net.add_relationship(Relationship {
         key: RelationshipKey::new("lcs", "R1"),
         from: key("M1"),
@@ -160,10 +163,17 @@ fn store(path: &std::path::Path) -> Store {
     let w1 = || Actor::Viewer("lcs:W1".into());
     store
         .append_audit_all(&[
-            AuditEntry::new(t(9), w1(), AuditCategory::Consultation, "team").with_subject(key("C1")),
-            AuditEntry::new(t(10), w1(), AuditCategory::Consultation, "team").with_subject(key("X1")),
-            AuditEntry::new(t(11), Actor::Administrative("cli:analyst".into()), AuditCategory::Disclosure, "export")
-                .about_everyone(),
+            AuditEntry::new(t(9), w1(), AuditCategory::Consultation, "team")
+                .with_subject(key("C1")),
+            AuditEntry::new(t(10), w1(), AuditCategory::Consultation, "team")
+                .with_subject(key("X1")),
+            AuditEntry::new(
+                t(11),
+                Actor::Administrative("cli:analyst".into()),
+                AuditCategory::Disclosure,
+                "export",
+            )
+            .about_everyone(),
         ])
         .unwrap();
     store
@@ -172,22 +182,50 @@ fn store(path: &std::path::Path) -> Store {
 /// Rows naming `person` in every table that names persons, counted by brute force.
 fn brute_force(path: &std::path::Path, person: &str) -> Vec<(&'static str, i64)> {
     let conn = Connection::open(path).unwrap();
-    let count = |sql: &str| conn.query_row(sql, [person], |r| r.get::<_, i64>(0)).unwrap();
+    let count = |sql: &str| {
+        conn.query_row(sql, [person], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
     vec![
-        ("identifiers", count("SELECT count(*) FROM person_identifiers WHERE person_key = ?1")),
-        ("households", count("SELECT count(*) FROM household_members WHERE person_key = ?1")),
+        (
+            "identifiers",
+            count("SELECT count(*) FROM person_identifiers WHERE person_key = ?1"),
+        ),
+        (
+            "households",
+            count("SELECT count(*) FROM household_members WHERE person_key = ?1"),
+        ),
         (
             "relationships",
-            count("SELECT count(*) FROM relationships WHERE from_person_key = ?1 OR to_person_key = ?1"),
+            count(
+                "SELECT count(*) FROM relationships WHERE from_person_key = ?1 OR to_person_key = ?1",
+            ),
         ),
-        ("episodes", count("SELECT count(*) FROM episodes WHERE person_key = ?1")),
-        ("activities", count("SELECT count(*) FROM activities WHERE person_key = ?1")),
-        ("involvements", count("SELECT count(*) FROM involvements WHERE person_key = ?1")),
-        ("identity_links", count("SELECT count(*) FROM identity_links WHERE person_key = ?1")),
-        ("change_events", count("SELECT count(*) FROM change_events WHERE person_key = ?1")),
+        (
+            "episodes",
+            count("SELECT count(*) FROM episodes WHERE person_key = ?1"),
+        ),
+        (
+            "activities",
+            count("SELECT count(*) FROM activities WHERE person_key = ?1"),
+        ),
+        (
+            "involvements",
+            count("SELECT count(*) FROM involvements WHERE person_key = ?1"),
+        ),
+        (
+            "identity_links",
+            count("SELECT count(*) FROM identity_links WHERE person_key = ?1"),
+        ),
+        (
+            "change_events",
+            count("SELECT count(*) FROM change_events WHERE person_key = ?1"),
+        ),
         (
             "audit",
-            count("SELECT count(*) FROM audit_log WHERE scope = 'all' OR seq IN (SELECT seq FROM audit_subjects WHERE person_key = ?1)"),
+            count(
+                "SELECT count(*) FROM audit_log WHERE scope = 'all' OR seq IN (SELECT seq FROM audit_subjects WHERE person_key = ?1)",
+            ),
         ),
     ]
 }
@@ -208,7 +246,10 @@ fn sizes(b: &patchwork_adapters::store::SubjectAccess) -> Vec<(&'static str, i64
 }
 
 fn text(row: &serde_json::Map<String, Value>, k: &str) -> String {
-    row.get(k).and_then(Value::as_str).unwrap_or_default().to_owned()
+    row.get(k)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[test]
@@ -233,7 +274,10 @@ fn the_bundle_holds_everything_about_the_person_and_nothing_else() {
     assert_eq!(text(&b.identifiers[0], "value"), "CN-4471");
     assert_eq!(text(&b.involvements[0], "professional_name"), "Ann Worker");
     assert_eq!(text(&b.involvements[0], "team_name"), "North Locality");
-    assert_eq!(text(&b.involvements[0], "agency_name"), "Wexmoor Children's Services");
+    assert_eq!(
+        text(&b.involvements[0], "agency_name"),
+        "Wexmoor Children's Services"
+    );
     assert_eq!(text(&b.activities[0], "kind"), "assessment");
     assert_eq!(text(&b.episodes[0], "primary_need"), "N1");
     assert_eq!(text(&b.identity_links[0], "record_key"), "health:P77");
@@ -247,21 +291,42 @@ fn the_bundle_holds_everything_about_the_person_and_nothing_else() {
     assert_eq!(text(rel, "review"), REVIEW_NOTE);
     let hh = &b.households[0];
     let others: BTreeSet<String> = serde_json::from_value(hh["third_parties"].clone()).unwrap();
-    assert_eq!(others, BTreeSet::from(["lcs:M1".to_owned(), "lcs:S1".to_owned()]));
+    assert_eq!(
+        others,
+        BTreeSet::from(["lcs:M1".to_owned(), "lcs:S1".to_owned()])
+    );
     assert_eq!(text(hh, "review"), REVIEW_NOTE);
     let third: Vec<(String, String, Value)> = b
         .third_parties
         .iter()
-        .map(|r| (text(r, "key"), text(r, "given_name"), r["appears_in"].clone()))
+        .map(|r| {
+            (
+                text(r, "key"),
+                text(r, "given_name"),
+                r["appears_in"].clone(),
+            )
+        })
         .collect();
     assert_eq!(
         third,
         [
-            ("lcs:M1".to_owned(), "Mara".to_owned(), serde_json::json!(["households", "relationships"])),
-            ("lcs:S1".to_owned(), "Sky".to_owned(), serde_json::json!(["households"])),
+            (
+                "lcs:M1".to_owned(),
+                "Mara".to_owned(),
+                serde_json::json!(["households", "relationships"])
+            ),
+            (
+                "lcs:S1".to_owned(),
+                "Sky".to_owned(),
+                serde_json::json!(["households"])
+            ),
         ]
     );
-    assert!(b.third_parties.iter().all(|r| text(r, "review") == REVIEW_NOTE));
+    assert!(
+        b.third_parties
+            .iter()
+            .all(|r| text(r, "review") == REVIEW_NOTE)
+    );
     assert_eq!(b.review_count(), 4);
 
     // Nothing of X1 anywhere.
@@ -299,20 +364,33 @@ fn the_export_writes_files_and_is_audited() {
     ] {
         assert!(out.join(f).is_file(), "{f}");
     }
-    let whole: Value = serde_json::from_slice(&std::fs::read(out.join("subject_access.json")).unwrap()).unwrap();
+    let whole: Value =
+        serde_json::from_slice(&std::fs::read(out.join("subject_access.json")).unwrap()).unwrap();
     assert_eq!(whole["person"]["family_name"], "Ashdown");
     assert_eq!(whole, serde_json::to_value(&b).unwrap());
     let summary = std::fs::read_to_string(out.join("summary.txt")).unwrap();
     assert!(summary.contains("Subject access: lcs:C1"), "{summary}");
-    assert!(summary.contains("FOR REVIEW before release: 4 item(s)"), "{summary}");
-    assert!(summary.contains("third party lcs:M1: Mara Ashdown"), "{summary}");
+    assert!(
+        summary.contains("FOR REVIEW before release: 4 item(s)"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("third party lcs:M1: Mara Ashdown"),
+        "{summary}"
+    );
     // The disclosure is the trail's fourth entry, about C1 only.
     let looked = store.who_looked_at(&key("C1"), None, None).unwrap();
     let last = looked.last().unwrap();
     assert_eq!((last.seq, last.category.as_str()), (4, "disclosure"));
     assert_eq!(last.purpose, "subject access request 2026/17");
     assert_eq!(last.subjects, ["lcs:C1"]);
-    assert!(store.who_looked_at(&key("X1"), None, None).unwrap().iter().all(|e| e.seq != 4));
+    assert!(
+        store
+            .who_looked_at(&key("X1"), None, None)
+            .unwrap()
+            .iter()
+            .all(|e| e.seq != 4)
+    );
     assert!(store.verify_audit().unwrap().is_intact());
 }
 

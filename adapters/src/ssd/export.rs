@@ -13,9 +13,9 @@ use patchwork_core::{
 };
 
 use super::import::{Flavour, SsdOptions, council_agency_key};
-use crate::redaction::{Redaction, neutralise_formula, postcode_district};
 use super::roles::RoleMap;
 use super::schema::{self, Table};
+use crate::redaction::{Redaction, neutralise_formula, postcode_district};
 
 /// How to write an extract.
 ///

@@ -129,7 +129,9 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 
 /// What kind of operation an entry records: the DPA 2018 s.62 operations plus imports,
 /// overrides and policy changes. Stored as its snake_case name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AuditCategory {
@@ -191,7 +193,9 @@ impl fmt::Display for AuditCategory {
 
 /// A category name that is not one of [`AuditCategory::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not an audit category (collection, alteration, consultation, disclosure, combination, erasure, import, override, policy_change)")]
+#[error(
+    "{0:?} is not an audit category (collection, alteration, consultation, disclosure, combination, erasure, import, override, policy_change)"
+)]
 pub struct UnknownCategory(pub String);
 
 impl FromStr for AuditCategory {
@@ -315,7 +319,10 @@ impl AuditEntry {
 
     /// Sets the detail to `record` serialised as JSON: any serde-serialisable access
     /// record, decision or summary.
-    pub fn with_detail<T: Serialize + ?Sized>(mut self, record: &T) -> Result<Self, serde_json::Error> {
+    pub fn with_detail<T: Serialize + ?Sized>(
+        mut self,
+        record: &T,
+    ) -> Result<Self, serde_json::Error> {
         self.detail = serde_json::to_value(record)?;
         Ok(self)
     }

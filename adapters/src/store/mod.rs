@@ -79,11 +79,20 @@
 //! `change_events`), written by [`save_import`](Store::save_import) in the same
 //! transaction as the network.
 //!
+//! ## Information governance
+//!
+//! Version 3 adds the audit trail (`audit_log`, `audit_subjects`, `audit_head`: append-only
+//! by trigger, hash-chained, checked by [`verify_audit`](Store::verify_audit); see
+//! [`AuditEntry`]), legal holds and disposal records (`legal_holds`, `disposals`; see
+//! [`purge`](Store::purge)), and the subject-access bundle
+//! ([`subject_access`](Store::subject_access)). The library never reads a clock: every
+//! audit entry, hold and purge is given its time by the caller.
+//!
 //! ## What comes later
 //!
 //! [`save`](Store::save) replaces the whole stored network in one transaction. Incremental
-//! saving (only what changed since the last import), the audit tables and backups come
-//! with the rest of the nightly job.
+//! saving (only what changed since the last import) and backups come with the rest of the
+//! nightly job.
 
 mod audit;
 mod codes;

@@ -22,7 +22,7 @@
 //! | section 47 enquiry | 18th birthday + 3 years of inactivity | proposal: as children in need |
 //! | child in need | 18th birthday + 3 years of inactivity | Devon |
 //! | early help | 18th birthday + 3 years of inactivity | proposal: as children in need |
-//! | other persons | last activity + 6 years, and while a related person is kept | proposal: ContactPoint's six years (Limitation Act) |
+//! | other persons | last activity + 6 years, and while a related person is kept; with no activity of their own, exactly as long as the persons they are related to or live with | proposal: ContactPoint's six years (Limitation Act) |
 //!
 //! The purge ([`Store::purge`]) deletes in one transaction with `secure_delete` on (SQLite
 //! overwrites the deleted content with zeros, in tables and indexes alike), writes one
@@ -273,7 +273,8 @@ fn latest_closed(ends: &[Option<NaiveDate>]) -> Option<Option<NaiveDate>> {
 impl RetentionRule {
     /// This rule's date for a person, `None` when undetermined.
     fn date(&self, f: &Facts) -> Option<NaiveDate> {
-        if let (Some(years), Some(birth), Some(death)) = (self.died_under_18_years, f.birth, f.death)
+        if let (Some(years), Some(birth), Some(death)) =
+            (self.died_under_18_years, f.birth, f.death)
             && death < add_years(birth, 18)?
         {
             return add_years(death, years);
@@ -345,9 +346,18 @@ fn read_facts(conn: &Connection, path: &Path) -> Result<BTreeMap<String, Facts>,
     }
     // (table, person column, kind column or "", what it is)
     let dated: [(&'static str, &str); 3] = [
-        ("episodes", "SELECT person_key, end_date, kind FROM episodes"),
-        ("involvements", "SELECT person_key, end_date, '' FROM involvements"),
-        ("activities", "SELECT person_key, end_date, '' FROM activities"),
+        (
+            "episodes",
+            "SELECT person_key, end_date, kind FROM episodes",
+        ),
+        (
+            "involvements",
+            "SELECT person_key, end_date, '' FROM involvements",
+        ),
+        (
+            "activities",
+            "SELECT person_key, end_date, '' FROM activities",
+        ),
     ];
     for (table, sql) in dated {
         let mut stmt = conn.prepare(sql).map_err(failed)?;
@@ -415,7 +425,8 @@ fn read_facts(conn: &Connection, path: &Path) -> Result<BTreeMap<String, Facts>,
     for members in households.values() {
         for m in members {
             if let Some(f) = facts.get_mut(m) {
-                f.related.extend(members.iter().filter(|o| *o != m).cloned());
+                f.related
+                    .extend(members.iter().filter(|o| *o != m).cloned());
             }
         }
     }
@@ -441,7 +452,11 @@ fn own_date(schedule: &RetentionSchedule, f: &Facts) -> (Option<NaiveDate>, Opti
     };
     let mut best: Option<(NaiveDate, &str)> = None;
     for t in types {
-        let rules: Vec<&RetentionRule> = schedule.rules.iter().filter(|r| r.record_type == t).collect();
+        let rules: Vec<&RetentionRule> = schedule
+            .rules
+            .iter()
+            .filter(|r| r.record_type == t)
+            .collect();
         if rules.is_empty() {
             return (None, None);
         }
@@ -467,8 +482,10 @@ fn disposal_dates(
     schedule: &RetentionSchedule,
 ) -> Result<Vec<DisposalDate>, StoreError> {
     let facts = read_facts(conn, path)?;
-    let own: HashMap<&String, (Option<NaiveDate>, Option<String>)> =
-        facts.iter().map(|(k, f)| (k, own_date(schedule, f))).collect();
+    let own: HashMap<&String, (Option<NaiveDate>, Option<String>)> = facts
+        .iter()
+        .map(|(k, f)| (k, own_date(schedule, f)))
+        .collect();
     let mut order: Vec<(&String, &Facts)> = facts.iter().collect();
     order.sort_by_key(|(k, _)| *k);
     let mut out = Vec::with_capacity(facts.len());
@@ -543,20 +560,44 @@ fn holds_in_force(
     Ok((all, rows.into_iter().flatten().collect()))
 }
 
+/// A `legal_holds` row: id, person, reason, placed on, lifted on.
+type HoldRow = (i64, Option<String>, String, String, Option<String>);
+
 /// The tables a person's rows are deleted from, children first, with the condition
 /// naming the person (the purged keys are in `temp.purge_keys`).
 const PURGE: &[(&str, &str)] = &[
-    ("change_events", "person_key IN (SELECT key FROM temp.purge_keys)"),
-    ("identity_links", "person_key IN (SELECT key FROM temp.purge_keys)"),
-    ("involvements", "person_key IN (SELECT key FROM temp.purge_keys)"),
-    ("activities", "person_key IN (SELECT key FROM temp.purge_keys)"),
-    ("episodes", "person_key IN (SELECT key FROM temp.purge_keys)"),
+    (
+        "change_events",
+        "person_key IN (SELECT key FROM temp.purge_keys)",
+    ),
+    (
+        "identity_links",
+        "person_key IN (SELECT key FROM temp.purge_keys)",
+    ),
+    (
+        "involvements",
+        "person_key IN (SELECT key FROM temp.purge_keys)",
+    ),
+    (
+        "activities",
+        "person_key IN (SELECT key FROM temp.purge_keys)",
+    ),
+    (
+        "episodes",
+        "person_key IN (SELECT key FROM temp.purge_keys)",
+    ),
     (
         "relationships",
         "from_person_key IN (SELECT key FROM temp.purge_keys) OR to_person_key IN (SELECT key FROM temp.purge_keys)",
     ),
-    ("household_members", "person_key IN (SELECT key FROM temp.purge_keys)"),
-    ("person_identifiers", "person_key IN (SELECT key FROM temp.purge_keys)"),
+    (
+        "household_members",
+        "person_key IN (SELECT key FROM temp.purge_keys)",
+    ),
+    (
+        "person_identifiers",
+        "person_key IN (SELECT key FROM temp.purge_keys)",
+    ),
     ("persons", "key IN (SELECT key FROM temp.purge_keys)"),
 ];
 
@@ -596,7 +637,8 @@ impl Store {
         )
         .map_err(|e| sqlite(&path, "placing a legal hold", e))?;
         let id = tx.last_insert_rowid();
-        let mut entry = AuditEntry::new(at, actor, AuditCategory::PolicyChange, "legal hold placed");
+        let mut entry =
+            AuditEntry::new(at, actor, AuditCategory::PolicyChange, "legal hold placed");
         entry.detail = serde_json::json!({"legal_hold": id, "placed_on": placed_on, "reason": reason, "scope": if person.is_some() { "person" } else { "all" }});
         if let Some(p) = person {
             entry.subjects.push(p.clone());
@@ -640,12 +682,14 @@ impl Store {
 
     /// The legal holds, in force or lifted, in the order placed.
     pub fn legal_holds(&self) -> Result<Vec<LegalHold>, StoreError> {
-        let run = || -> rusqlite::Result<Vec<(i64, Option<String>, String, String, Option<String>)>> {
+        let run = || -> rusqlite::Result<Vec<HoldRow>> {
             let mut stmt = self.conn.prepare(
                 "SELECT id, person_key, reason, placed_on, lifted_on FROM legal_holds ORDER BY id",
             )?;
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
-                .collect()
+            stmt.query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect()
         };
         let rows = run().map_err(|e| sqlite(&self.path, "reading the legal holds", e))?;
         rows.into_iter()
@@ -655,8 +699,14 @@ impl Store {
                     id,
                     person,
                     reason,
-                    placed_on: parse_date(&self.path, "legal_holds", &key, "placed_on", Some(placed))?
-                        .unwrap_or_default(),
+                    placed_on: parse_date(
+                        &self.path,
+                        "legal_holds",
+                        &key,
+                        "placed_on",
+                        Some(placed),
+                    )?
+                    .unwrap_or_default(),
                     lifted_on: parse_date(&self.path, "legal_holds", &key, "lifted_on", lifted)?,
                 })
             })
@@ -714,7 +764,8 @@ impl Store {
         )
         .map_err(failed)?;
         for (rule, persons) in &by_rule {
-            tx.execute("DELETE FROM temp.purge_keys", []).map_err(failed)?;
+            tx.execute("DELETE FROM temp.purge_keys", [])
+                .map_err(failed)?;
             {
                 let mut insert = tx
                     .prepare("INSERT INTO temp.purge_keys (key) VALUES (?1)")
@@ -776,7 +827,8 @@ impl Store {
                 .persons
                 .extend(persons.iter().filter_map(|p| p.parse().ok()));
         }
-        tx.execute_batch("DELETE FROM temp.purge_keys;").map_err(failed)?;
+        tx.execute_batch("DELETE FROM temp.purge_keys;")
+            .map_err(failed)?;
         if dry_run {
             drop(tx);
             return Ok(report);

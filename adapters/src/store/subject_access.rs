@@ -145,7 +145,9 @@ impl SubjectAccess {
                 "Retention: to be disposed of on {d} (rule {})",
                 rule.as_deref().unwrap_or("-")
             )),
-            Some(_) => line("Retention: no disposal date yet (an open record or an unknown date)".into()),
+            Some(_) => {
+                line("Retention: no disposal date yet (an open record or an unknown date)".into())
+            }
             None => {}
         }
         line(String::new());
@@ -161,7 +163,9 @@ impl SubjectAccess {
                 text("given_name"),
                 text("family_name"),
                 text("kind"),
-                t.get("appears_in").map(ToString::to_string).unwrap_or_default()
+                t.get("appears_in")
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
             ));
         }
         line(String::new());
@@ -174,7 +178,11 @@ impl SubjectAccess {
                 a.actor,
                 a.category,
                 a.purpose,
-                if a.scope == "all" { " (whole store)" } else { "" }
+                if a.scope == "all" {
+                    " (whole store)"
+                } else {
+                    ""
+                }
             ));
         }
         s
@@ -278,7 +286,8 @@ const ACTIVITIES: &str = "SELECT a.*, p.name AS professional_name, t.name AS tea
     LEFT JOIN professionals p ON p.key = a.professional_key
     LEFT JOIN teams t ON t.key = COALESCE(a.team_key, p.team_key)
     WHERE a.person_key = ?1 ORDER BY a.id";
-const INVOLVEMENTS: &str = "SELECT i.*, p.name AS professional_name, p.job_title AS professional_job_title,
+const INVOLVEMENTS: &str =
+    "SELECT i.*, p.name AS professional_name, p.job_title AS professional_job_title,
     t.name AS team_name, g.key AS agency_key, g.name AS agency_name,
     o.system AS origin_system, o.file AS origin_file
     FROM involvements i JOIN origins o ON o.id = i.origin_id
@@ -293,7 +302,8 @@ const CHANGE_EVENTS: &str = "SELECT e.import_id, i.as_of, e.seq, e.event, e.json
     WHERE e.person_key = ?1 ORDER BY e.import_id, e.seq";
 const HOLDS: &str = "SELECT id, person_key, reason, placed_on, lifted_on FROM legal_holds
     WHERE person_key = ?1 OR person_key IS NULL ORDER BY id";
-const THIRD_PARTY: &str = "SELECT key, kind, given_name, family_name, birth_date FROM persons WHERE key = ?1";
+const THIRD_PARTY: &str =
+    "SELECT key, kind, given_name, family_name, birth_date FROM persons WHERE key = ?1";
 
 fn gather(
     conn: &Connection,

@@ -282,7 +282,11 @@ fn readable(e: &StoredAuditEntry) -> String {
     } else if e.subjects.is_empty() {
         "-".to_owned()
     } else if e.subjects.len() > 5 {
-        format!("{} and {} more", e.subjects[..5].join(","), e.subjects.len() - 5)
+        format!(
+            "{} and {} more",
+            e.subjects[..5].join(","),
+            e.subjects.len() - 5
+        )
     } else {
         e.subjects.join(",")
     };
@@ -365,7 +369,11 @@ fn purge(args: &PurgeArgs) -> Result<(), String> {
             Actor::System("retention purge".to_owned()),
         )
         .map_err(|e| format!("retention purge: {e}"))?;
-    let verb = if args.dry_run { "would dispose of" } else { "disposed of" };
+    let verb = if args.dry_run {
+        "would dispose of"
+    } else {
+        "disposed of"
+    };
     println!(
         "retention purge as of {} (schedule {}): {verb} {} person(s); {} kept by a legal hold; {} undetermined (kept)",
         report.as_of,
