@@ -94,14 +94,14 @@
 //! saving (only what changed since the last import) and backups come with the rest of the
 //! nightly job.
 
-mod audit;
+pub mod audit;
 mod codes;
 mod imports;
 mod load;
-mod retention;
+pub mod retention;
 mod save;
 mod schema;
-mod subject_access;
+pub mod subject_access;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
