@@ -275,6 +275,17 @@ fn a_century_of_purges_removes_each_record_on_its_date_and_leaves_no_trace() {
         .collect();
     hand.insert("B".into(), Some(d(2025, 6, 30)));
     assert_eq!(computed, hand);
+    // One person at a time gives the same dates and rules.
+    for whole in store.disposal_dates(&schedule).unwrap() {
+        let one = store
+            .disposal_date_of(&schedule, &whole.person.parse().unwrap())
+            .unwrap();
+        assert_eq!(one.as_ref(), Some(&whole));
+    }
+    assert_eq!(
+        store.disposal_date_of(&schedule, &key("nobody")).unwrap(),
+        None
+    );
 
     // The clock: every 1 January from 2025 to 2125, and the day before and the day of
     // each disposal date (B's own date, when the hold keeps her, too).
@@ -470,6 +481,12 @@ fn a_council_schedule_is_data() {
     assert_eq!(dates["E"], None);
     assert_eq!(dates["M"], Some(d(2029, 9, 15)));
     assert_eq!(dates["F"], None);
+    for whole in store.disposal_dates(&schedule).unwrap() {
+        let one = store
+            .disposal_date_of(&schedule, &whole.person.parse().unwrap())
+            .unwrap();
+        assert_eq!(one.as_ref(), Some(&whole));
+    }
     // Back to JSON and again: the same schedule.
     let text = serde_json::to_string(&RetentionSchedule::default()).unwrap();
     assert_eq!(

@@ -41,8 +41,19 @@ use sha2::{Digest, Sha256};
 
 use super::{Store, StoreError, sqlite};
 
-/// Version 3: the audit trail, with the retention tables (legal holds, disposal records).
+/// Version 3: the audit trail, the retention tables (legal holds, disposal records), and
+/// indexes on the person columns for subject access and retention.
 pub(crate) const V3: &str = "
+CREATE INDEX involvements_person ON involvements (person_key);
+CREATE INDEX episodes_person ON episodes (person_key);
+CREATE INDEX activities_person ON activities (person_key);
+CREATE INDEX relationships_from ON relationships (from_person_key);
+CREATE INDEX relationships_to ON relationships (to_person_key);
+CREATE INDEX household_members_person ON household_members (person_key);
+CREATE INDEX household_members_household ON household_members (household_key);
+CREATE INDEX person_identifiers_person ON person_identifiers (person_key);
+CREATE INDEX identity_links_person ON identity_links (person_key);
+
 CREATE TABLE audit_log (
     -- One row per audited operation; see store/audit.rs for the hash's encoding.
     -- at: UTC, RFC 3339 with microseconds; actor_kind: viewer | administrative | system;

@@ -319,15 +319,33 @@ fn parse_date(
     .transpose()
 }
 
-/// Reads every person's dated facts.
-fn read_facts(conn: &Connection, path: &Path) -> Result<BTreeMap<String, Facts>, StoreError> {
+/// Reads the dated facts of every person, or (`only`) of the persons listed: their
+/// episodes, involvements, activities, relationships and households.
+fn read_facts(
+    conn: &Connection,
+    path: &Path,
+    only: Option<&[String]>,
+) -> Result<BTreeMap<String, Facts>, StoreError> {
     let failed = |e| sqlite(path, "reading the records' dates for retention", e);
+    // The filter, bound as a JSON array of keys.
+    let keys = serde_json::to_string(&only.unwrap_or_default()).unwrap_or_default();
+    let set = "(SELECT value FROM json_each(?1))";
+    let filter = |column: &str| {
+        if only.is_some() {
+            format!(" WHERE {column} IN {set}")
+        } else {
+            " WHERE ?1 IS NOT NULL".to_owned()
+        }
+    };
     let mut facts: BTreeMap<String, Facts> = BTreeMap::new();
     let mut stmt = conn
-        .prepare("SELECT key, birth_date, death_date FROM persons ORDER BY id")
+        .prepare(&format!(
+            "SELECT key, birth_date, death_date FROM persons{} ORDER BY id",
+            filter("key")
+        ))
         .map_err(failed)?;
     let rows = stmt
-        .query_map([], |r| {
+        .query_map([&keys], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, Option<String>>(1)?,
@@ -344,25 +362,19 @@ fn read_facts(conn: &Connection, path: &Path) -> Result<BTreeMap<String, Facts>,
         };
         facts.insert(key, f);
     }
-    // (table, person column, kind column or "", what it is)
-    let dated: [(&'static str, &str); 3] = [
-        (
-            "episodes",
-            "SELECT person_key, end_date, kind FROM episodes",
-        ),
-        (
-            "involvements",
-            "SELECT person_key, end_date, '' FROM involvements",
-        ),
-        (
-            "activities",
-            "SELECT person_key, end_date, '' FROM activities",
-        ),
-    ];
-    for (table, sql) in dated {
-        let mut stmt = conn.prepare(sql).map_err(failed)?;
+    for (table, kind) in [
+        ("episodes", "kind"),
+        ("involvements", "''"),
+        ("activities", "''"),
+    ] {
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT person_key, end_date, {kind} FROM {table}{}",
+                filter("person_key")
+            ))
+            .map_err(failed)?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map([&keys], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, Option<String>>(1)?,
@@ -383,11 +395,18 @@ fn read_facts(conn: &Connection, path: &Path) -> Result<BTreeMap<String, Facts>,
             }
         }
     }
-    let mut stmt = conn
-        .prepare("SELECT from_person_key, to_person_key, end_date FROM relationships")
-        .map_err(failed)?;
+    let relationships = if only.is_some() {
+        format!(
+            "SELECT from_person_key, to_person_key, end_date FROM relationships
+             WHERE from_person_key IN {set} OR to_person_key IN {set}"
+        )
+    } else {
+        "SELECT from_person_key, to_person_key, end_date FROM relationships WHERE ?1 IS NOT NULL"
+            .to_owned()
+    };
+    let mut stmt = conn.prepare(&relationships).map_err(failed)?;
     let rows = stmt
-        .query_map([], |r| {
+        .query_map([&keys], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
@@ -404,11 +423,18 @@ fn read_facts(conn: &Connection, path: &Path) -> Result<BTreeMap<String, Facts>,
             }
         }
     }
-    let mut stmt = conn
-        .prepare("SELECT household_key, person_key, end_date FROM household_members")
-        .map_err(failed)?;
+    let members = if only.is_some() {
+        format!(
+            "SELECT household_key, person_key, end_date FROM household_members
+             WHERE household_key IN (SELECT household_key FROM household_members WHERE person_key IN {set})"
+        )
+    } else {
+        "SELECT household_key, person_key, end_date FROM household_members WHERE ?1 IS NOT NULL"
+            .to_owned()
+    };
+    let mut stmt = conn.prepare(&members).map_err(failed)?;
     let rows = stmt
-        .query_map([], |r| {
+        .query_map([&keys], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
@@ -481,15 +507,40 @@ fn disposal_dates(
     path: &Path,
     schedule: &RetentionSchedule,
 ) -> Result<Vec<DisposalDate>, StoreError> {
-    let facts = read_facts(conn, path)?;
+    let facts = read_facts(conn, path, None)?;
+    Ok(dates_from_facts(schedule, &facts, |_| true))
+}
+
+/// One person's disposal date under `schedule` (reading only their records and those of
+/// the persons related to them); `None` when the store holds no such person.
+fn disposal_date_of(
+    conn: &Connection,
+    path: &Path,
+    schedule: &RetentionSchedule,
+    person: &str,
+) -> Result<Option<DisposalDate>, StoreError> {
+    let first = read_facts(conn, path, Some(&[person.to_owned()]))?;
+    let Some(f) = first.get(person) else {
+        return Ok(None);
+    };
+    let mut wanted: Vec<String> = f.related.iter().cloned().collect();
+    wanted.push(person.to_owned());
+    let facts = read_facts(conn, path, Some(&wanted))?;
+    Ok(dates_from_facts(schedule, &facts, |k| k == person).pop())
+}
+
+/// The disposal dates of the persons of `facts` that `wanted` selects, by key.
+fn dates_from_facts(
+    schedule: &RetentionSchedule,
+    facts: &BTreeMap<String, Facts>,
+    wanted: impl Fn(&str) -> bool,
+) -> Vec<DisposalDate> {
     let own: HashMap<&String, (Option<NaiveDate>, Option<String>)> = facts
         .iter()
         .map(|(k, f)| (k, own_date(schedule, f)))
         .collect();
-    let mut order: Vec<(&String, &Facts)> = facts.iter().collect();
-    order.sort_by_key(|(k, _)| *k);
     let mut out = Vec::with_capacity(facts.len());
-    for (key, f) in order {
+    for (key, f) in facts.iter().filter(|(k, _)| wanted(k)) {
         let (mut date, mut rule) = own[key].clone();
         let only_related = f.episodes.is_empty() && f.work.is_empty() && !f.related.is_empty();
         if only_related {
@@ -538,7 +589,7 @@ fn disposal_dates(
             rule,
         });
     }
-    Ok(out)
+    out
 }
 
 /// The holds in force on `as_of`: `(holds everything, persons held)`.
@@ -609,6 +660,17 @@ impl Store {
         schedule: &RetentionSchedule,
     ) -> Result<Vec<DisposalDate>, StoreError> {
         disposal_dates(&self.conn, &self.path, schedule)
+    }
+
+    /// One person's disposal date under `schedule` (the same as their entry in
+    /// [`disposal_dates`](Self::disposal_dates), reading only their records and their
+    /// relatives'); `None` when the store holds no such person.
+    pub fn disposal_date_of(
+        &self,
+        schedule: &RetentionSchedule,
+        person: &PersonKey,
+    ) -> Result<Option<DisposalDate>, StoreError> {
+        disposal_date_of(&self.conn, &self.path, schedule, person.as_str())
     }
 
     /// Places a legal hold on one person's records (`Some(key)`) or on everything

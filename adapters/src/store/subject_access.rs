@@ -395,10 +395,7 @@ impl Store {
             ..AuditQuery::default()
         })?;
         if let Some(schedule) = schedule {
-            bundle.retention = self
-                .disposal_dates(schedule)?
-                .into_iter()
-                .find(|d| d.person == person.as_str());
+            bundle.retention = self.disposal_date_of(schedule, person)?;
         }
         drop(tx);
         Ok(bundle)
