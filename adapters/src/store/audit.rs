@@ -75,6 +75,7 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_actor ON audit_log (actor, at);
 CREATE INDEX audit_log_category ON audit_log (category, at);
 CREATE INDEX audit_log_at ON audit_log (at);
+CREATE INDEX audit_log_everyone ON audit_log (seq) WHERE scope = 'all';
 
 CREATE TABLE audit_subjects (
     -- The subjects of each entry, for 'who looked at this child'.
@@ -787,18 +788,27 @@ fn query(conn: &Connection, q: &AuditQuery) -> rusqlite::Result<Vec<StoredAuditE
     if let Some(p) = &q.person {
         arg(
             &mut sql,
-            " AND (scope = 'all' OR seq IN (SELECT seq FROM audit_subjects WHERE person_key = ?))",
+            " AND seq IN (SELECT seq FROM audit_subjects WHERE person_key = ?
+                UNION ALL SELECT seq FROM audit_log WHERE scope = 'all')",
             p.to_string(),
         );
     }
+    // Steer SQLite to the most selective index: the person's entries, else the actor's
+    // (unary `+` keeps a column's index out of the plan).
+    let by_person = if q.person.is_some() { "+" } else { "" };
+    let by_key = if q.person.is_some() || q.actor.is_some() {
+        "+"
+    } else {
+        ""
+    };
     if let Some(a) = &q.actor {
-        arg(&mut sql, " AND actor = ?", a.clone());
+        arg(&mut sql, &format!(" AND {by_person}actor = ?"), a.clone());
     }
     if let Some(s) = q.since {
-        arg(&mut sql, " AND at >= ?", timestamp(s));
+        arg(&mut sql, &format!(" AND {by_person}at >= ?"), timestamp(s));
     }
     if let Some(u) = q.until {
-        arg(&mut sql, " AND at < ?", timestamp(u));
+        arg(&mut sql, &format!(" AND {by_person}at < ?"), timestamp(u));
     }
     if !q.categories.is_empty() {
         let list: Vec<String> = q
@@ -806,7 +816,7 @@ fn query(conn: &Connection, q: &AuditQuery) -> rusqlite::Result<Vec<StoredAuditE
             .iter()
             .map(|c| format!("'{}'", c.as_str()))
             .collect();
-        sql.push_str(&format!(" AND category IN ({})", list.join(",")));
+        sql.push_str(&format!(" AND {by_key}category IN ({})", list.join(",")));
     }
     sql.push_str(" ORDER BY seq");
     let mut stmt = conn.prepare(&sql)?;
