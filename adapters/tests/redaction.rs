@@ -398,3 +398,30 @@ fn the_export_command_neutralises_and_redacts() {
     assert!(common::stderr(&out).contains("--format ssd only"));
     assert!(!dir.0.join("x.json").exists());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Names starting with any formula trigger (or escaped already) go out neutralised
+    /// and come back through the SSD importer exactly.
+    #[test]
+    fn hostile_names_round_trip_through_the_ssd_files(
+        names in proptest::collection::vec("['\\t\\r=+@-]{1,3}[A-Za-z0-9 =+@'-]{0,8}[A-Za-z0-9]", 1..6)
+    ) {
+        let mut net = Network::new();
+        for (i, name) in names.iter().enumerate() {
+            let mut p = Person::new(PersonKey::new("lcs", format!("C{i}")), PersonKind::Child, Source::system("lcs"));
+            p.given_name = Some(name.clone());
+            net.add_person(p).unwrap();
+        }
+        let (tables, _) = export_tables(&net, &ExportOptions::new(Flavour::Lcs));
+        for (table, cell) in cells(&tables) {
+            prop_assert!(!starts_formula(&cell), "{}: {:?}", table, cell);
+        }
+        let back = import_tables(&tables, &SsdOptions::new(Flavour::Lcs)).unwrap().network;
+        for (i, name) in names.iter().enumerate() {
+            let p = back.person(&PersonKey::new("lcs", format!("C{i}"))).unwrap();
+            prop_assert_eq!(p.given_name.as_deref(), Some(name.as_str()));
+        }
+    }
+}
