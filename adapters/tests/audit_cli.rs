@@ -131,6 +131,7 @@ fn every_command_appends_one_entry() {
             "subjects",
             vec!["lcs:C2"],
         ),
+        (vec!["changes", "--json"], "consultation", "all", vec![]),
         // A child not in the store: the attempt is recorded too (and fails).
         (
             vec!["team", "--child", "C9", "--as-of", "2025-06-01"],

@@ -67,8 +67,8 @@
 //!   default schedule as JSON.
 //!
 //! **Every command that reads or writes a store appends one audit entry** (`team`,
-//! `gaps`, `caseload`: a consultation; `export`, `subject-access`: a disclosure; `import`:
-//! an import) naming the actor: without a viewer, an administrative read by the
+//! `gaps`, `caseload`, `changes`: a consultation; `export`, `subject-access`: a disclosure;
+//! `import`: an import) naming the actor: without a viewer, an administrative read by the
 //! operating-system user (`cli:$USER`). The store file must therefore be writable, and a
 //! command whose audit entry cannot be written fails without showing anything.
 //!
@@ -151,7 +151,7 @@ enum Command {
 /// Arguments of `patchwork changes`.
 #[derive(Debug, Args)]
 struct ChangesArgs {
-    /// The store file (written by a nightly job); it is only read.
+    /// The store file (written by a nightly job); only its audit trail is written.
     #[arg(long, value_name = "FILE")]
     store: PathBuf,
     /// Only the events of imports with an extract date on or after this, YYYY-MM-DD.
