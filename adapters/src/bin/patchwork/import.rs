@@ -229,7 +229,7 @@ pub(crate) fn import(args: &ImportArgs) -> Result<ExitCode, String> {
 
 /// Appends the import's audit entry: an `import` about everyone when it loaded (the
 /// store's whole network was replaced), about no one when it was held or changed nothing.
-fn audit_import(
+pub(crate) fn audit_import(
     store: &mut Store,
     path: &std::path::Path,
     as_of: chrono::NaiveDate,
