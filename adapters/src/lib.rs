@@ -15,6 +15,8 @@
 //!   loads it from.
 //! * [`nightly`]: the nightly import `patchwork import` runs: manifest and idempotency,
 //!   gates, end-dating what disappeared, change events, all saved in one transaction.
+//! * [`redaction`]: spreadsheet-formula neutralisation of every CSV export, and the
+//!   redaction options of an export (pseudonyms, coarse dates and postcodes, small counts).
 //! * [`report`]: the import report: every problem with file, line and column.
 //! * [`table`]: the CSV reader underneath, with size limits against hostile files.
 //! * [`synthetic`]: a deterministic generator of a fictional council's network (agencies,
@@ -37,6 +39,7 @@
 pub mod agency;
 pub mod cin;
 pub mod nightly;
+pub mod redaction;
 pub mod report;
 pub mod ssd;
 pub mod ssda903;

@@ -201,6 +201,7 @@ pub struct TableReader<R: Read> {
     shared: Rc<Shared>,
     limits: Limits,
     line: u64,
+    restore_formulas: bool,
 }
 
 impl TableReader<BufReader<File>> {
@@ -247,6 +248,7 @@ impl<R: Read> TableReader<R> {
             shared,
             limits,
             line: 0,
+            restore_formulas: false,
         };
         if !table.read_record()? {
             return Err(TableError::BadHeader {
@@ -366,6 +368,17 @@ impl<R: Read> TableReader<R> {
         self.reader.position().byte()
     }
 
+    /// Reads every text field as Patchwork's CSV exports write it: a cell that
+    /// [`neutralise_formula`](crate::redaction::neutralise_formula) escaped with an
+    /// apostrophe is given back as the original
+    /// ([`restore_formula`](crate::redaction::restore_formula)). For files Patchwork
+    /// exported (the SSD layout); other sources' files are read as they are.
+    #[must_use]
+    pub fn restoring_formulas(mut self) -> Self {
+        self.restore_formulas = true;
+        self
+    }
+
     /// The next data row, or `None` at the end of the file. Structural problems (bad CSV,
     /// a record over the size limit) end the file with an error.
     pub fn next_row(&mut self) -> Result<Option<Row<'_>>, TableError> {
@@ -378,6 +391,7 @@ impl<R: Read> TableReader<R> {
             file: &self.file,
             line: self.line,
             max_field: self.limits.max_field_bytes,
+            restore_formulas: self.restore_formulas,
         }))
     }
 }
@@ -389,6 +403,7 @@ pub struct Row<'t> {
     file: &'t str,
     line: u64,
     max_field: usize,
+    restore_formulas: bool,
 }
 
 impl<'t> Row<'t> {
@@ -453,9 +468,12 @@ impl<'t> Row<'t> {
                 format!("longer than the limit of {} bytes", self.max_field),
             ));
         }
-        let text = std::str::from_utf8(bytes)
+        let mut text = std::str::from_utf8(bytes)
             .map_err(|_| self.problem_at(column, ProblemKind::InvalidUtf8, "not valid UTF-8"))?
             .trim();
+        if self.restore_formulas {
+            text = crate::redaction::restore_formula(text);
+        }
         Ok((!text.is_empty()).then_some(text))
     }
 

@@ -10,6 +10,12 @@
 //!                    [--report FILE.json] [--quiet] [--verbose]
 //! patchwork changes  --store network.sqlite [--since 2025-06-01] [--json]
 //! patchwork demo     [--dir DIR]
+//! patchwork audit verify --store network.sqlite
+//! patchwork audit log    --store network.sqlite [--person ID | --professional ID]
+//!                        [--since DATE] [--category CATEGORY] [--json]
+//! patchwork subject-access --store network.sqlite --person ID --out DIR [--schedule FILE.json]
+//! patchwork retention purge --store network.sqlite --as-of DATE [--schedule FILE.json] [--dry-run]
+//! patchwork retention schedule
 //! ```
 //!
 //! Subcommands:
@@ -46,6 +52,26 @@
 //!   and a sample of the change events. `DIR` defaults to a new folder under the system's
 //!   temporary folder; an existing `DIR/patchwork.sqlite` is refused.
 //!
+//! * `audit verify`: checks the audit trail's hash chain
+//!   ([`Store::verify_audit`](patchwork_adapters::store::Store::verify_audit)); exit 0
+//!   when intact (the head hash is printed: keep it elsewhere), 4 naming the first broken
+//!   entry or a missing append-only trigger. `audit log`: the entries about a person, by
+//!   an actor, since a date, readable or as JSON lines; reading the trail is itself
+//!   audited.
+//! * `subject-access`: everything held about one person into `DIR` (JSON files and
+//!   `summary.txt`), third-party data marked for review; the disclosure is audited.
+//! * `retention purge`: disposes of the records whose retention period (the default
+//!   schedule, or `--schedule`) has ended on `--as-of`, except under a legal hold, with
+//!   SQLite's secure delete, leaving disposal records (counts, no values);
+//!   `--dry-run` reports without changing anything. `retention schedule` prints the
+//!   default schedule as JSON.
+//!
+//! **Every command that reads or writes a store appends one audit entry** (`team`,
+//! `gaps`, `caseload`, `changes`: a consultation; `export`, `subject-access`: a disclosure;
+//! `import`: an import) naming the actor: without a viewer, an administrative read by the
+//! operating-system user (`cli:$USER`). The store file must therefore be writable, and a
+//! command whose audit entry cannot be written fails without showing anything.
+//!
 //! Keys (`--child`, `--professional`) are written `system:id` (`lcs:C1`); a bare id
 //! (`C1`) is taken in the `lcs` system.
 //!
@@ -63,6 +89,8 @@
 //! checkpoint. `tests/killpoints.rs` uses it to check that a save is all or nothing. An
 //! N beyond the last checkpoint changes nothing.
 
+#[path = "patchwork/audit.rs"]
+mod audit;
 #[path = "patchwork/changes.rs"]
 mod changes;
 #[path = "patchwork/demo.rs"]
@@ -76,15 +104,13 @@ mod progress;
 #[path = "patchwork/read.rs"]
 mod read;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use chrono::NaiveDate;
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
-use patchwork_adapters::store::Store;
 use patchwork_adapters::synthetic::{self, Tier};
-use patchwork_core::Network;
 
 /// The network of professional support around children: import, query and sample data.
 #[derive(Debug, Parser)]
@@ -115,12 +141,19 @@ enum Command {
     Changes(ChangesArgs),
     /// Two nights of the nightly job on a synthetic council, with a sample of the changes.
     Demo(DemoArgs),
+    /// The audit trail: verify its hash chain, list its entries.
+    Audit(audit::AuditArgs),
+    /// Everything held about one person, as JSON files and a summary, for a subject
+    /// access request.
+    SubjectAccess(audit::SubjectAccessArgs),
+    /// Retention: dispose of records whose retention period has ended.
+    Retention(audit::RetentionArgs),
 }
 
 /// Arguments of `patchwork changes`.
 #[derive(Debug, Args)]
 struct ChangesArgs {
-    /// The store file (written by a nightly job); it is only read.
+    /// The store file (written by a nightly job); only its audit trail is written.
     #[arg(long, value_name = "FILE")]
     store: PathBuf,
     /// Only the events of imports with an extract date on or after this, YYYY-MM-DD.
@@ -191,7 +224,7 @@ struct GenerateArgs {
 /// The store and date every read-only query takes.
 #[derive(Debug, Args)]
 struct QueryArgs {
-    /// The store file (written by a nightly job); it is only read.
+    /// The store file (written by a nightly job); only its audit trail is written.
     #[arg(long, value_name = "FILE")]
     store: PathBuf,
     /// The date to answer for, YYYY-MM-DD (default: today, local time).
@@ -257,6 +290,9 @@ struct ExportArgs {
     /// Where to write: a folder for `ssd` (created if missing), a file for `json`.
     #[arg(long, value_name = "PATH")]
     out: PathBuf,
+    /// Redaction of an `ssd` export (pseudonyms, coarse dates and postcodes).
+    #[command(flatten)]
+    redaction: export::RedactionArgs,
 }
 
 fn parse_tier(text: &str) -> Result<Tier, String> {
@@ -282,18 +318,6 @@ fn split_key(text: &str) -> (&str, &str) {
     text.split_once(':').unwrap_or((DEFAULT_SYSTEM, text))
 }
 
-/// Opens an existing store and loads its network. Never creates a file: a read-only
-/// command given a path that does not exist fails.
-fn load_store(command: &str, path: &Path) -> Result<Network, String> {
-    if !path.is_file() {
-        return Err(format!("{command}: {}: no such store file", path.display()));
-    }
-    let store = Store::open(path).map_err(|e| format!("{command}: cannot open the store: {e}"))?;
-    store
-        .load()
-        .map_err(|e| format!("{command}: cannot read the store: {e}"))
-}
-
 fn main() -> ExitCode {
     // Usage errors exit with 2 (clap's default) before anything runs.
     let cli = Cli::parse();
@@ -306,6 +330,9 @@ fn main() -> ExitCode {
         Command::Export(args) => export::export(&args).map(|()| ExitCode::SUCCESS),
         Command::Changes(args) => changes::changes(&args).map(|()| ExitCode::SUCCESS),
         Command::Demo(args) => demo::demo(&args).map(|()| ExitCode::SUCCESS),
+        Command::Audit(args) => audit::audit(&args),
+        Command::SubjectAccess(args) => audit::subject_access(&args).map(|()| ExitCode::SUCCESS),
+        Command::Retention(args) => audit::retention(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -15,6 +15,7 @@ use patchwork_core::{
 use super::import::{Flavour, SsdOptions, council_agency_key};
 use super::roles::RoleMap;
 use super::schema::{self, Table};
+use crate::redaction::{Redaction, neutralise_formula, postcode_district};
 
 /// How to write an extract.
 ///
@@ -32,6 +33,9 @@ pub struct ExportOptions {
     /// The role map the extract will be read back with, used only to report role
     /// categories that the map would not give back (the layout carries the code alone).
     pub roles: RoleMap,
+    /// What to redact (default: nothing). Spreadsheet formulas are neutralised whatever
+    /// this says.
+    pub redaction: Redaction,
 }
 
 impl ExportOptions {
@@ -48,6 +52,7 @@ impl From<&SsdOptions> for ExportOptions {
             system: options.system.clone(),
             flavour: options.flavour,
             roles: options.roles.clone(),
+            redaction: Redaction::default(),
         }
     }
 }
@@ -90,6 +95,9 @@ pub struct ExportSummary {
     /// importing the files with matching [`SsdOptions`] gives back an equal network
     /// (except provenance).
     pub not_carried: BTreeMap<&'static str, u64>,
+    /// Cells written with an apostrophe in front because they would start a spreadsheet
+    /// formula, per table (absent: none). The SSD importer reads them back unchanged.
+    pub neutralised: BTreeMap<&'static str, u64>,
 }
 
 impl ExportSummary {
@@ -131,8 +139,18 @@ impl ExportSummary {
 /// `ssd_department`: the importer makes them from the names). Every flavour writes the
 /// LCS column lists, including `invo_person_id`, `prof_professional_name` and
 /// `ssd_family`, which the Mosaic importer reads when present. The council agency is not
-/// written: the importer makes it. Values are written as they are; neutralising
-/// spreadsheet formulas is not done here.
+/// written: the importer makes it.
+///
+/// **Spreadsheet formulas are always neutralised**: a cell that would start a formula
+/// (`=`, `+`, `-`, `@`, tab, CR, NUL) is written with an apostrophe in front
+/// ([`neutralise_formula`](crate::redaction::neutralise_formula)); the SSD importer
+/// removes it again, so the network still comes back equal. Every cell of every table,
+/// headers included, goes through the same writer: no option turns this off.
+///
+/// With [`ExportOptions::redaction`] active, person ids and identifiers become keyed-hash
+/// pseudonyms and person names are left empty, dates are written to the month
+/// (`2024-07`) or year, postcodes as their district; such an export is for people, not
+/// for reading back, and [`ExportSummary::not_carried`] says so.
 ///
 /// Facts the layout cannot carry are counted in [`ExportSummary::not_carried`].
 pub fn export_dir(
@@ -246,6 +264,7 @@ const NOTE_END_REASON: &str =
 const NOTE_MOSAIC_TEAM: &str =
     "a team referred to by id, written as its name (Mosaic) and read back as a name-keyed team";
 const NOTE_IDENTITY_LINKS: &str = "identity links (partner-agency matches)";
+const NOTE_REDACTED: &str = "redacted export (pseudonymised ids, coarsened dates or postcodes, names left empty): not for reading back";
 
 /// Where a reference to another record cannot be written.
 struct OtherSystem;
@@ -280,15 +299,40 @@ impl RowBuf {
     }
 }
 
-/// The CSV writer of one table, counting the data rows written.
+/// The CSV writer of one table, counting the data rows written. Every cell goes through
+/// [`neutralise_formula`] here, the one place records are written.
 struct Sink<W: Write> {
     writer: csv::Writer<W>,
     rows: u64,
+    /// Cells written with an apostrophe in front.
+    neutralised: u64,
 }
 
 impl<W: Write> Sink<W> {
+    fn new(out: W) -> Self {
+        Self {
+            writer: csv::WriterBuilder::new()
+                .terminator(csv::Terminator::Any(b'\n'))
+                .from_writer(out),
+            rows: 0,
+            neutralised: 0,
+        }
+    }
+
+    /// Writes one record, every cell neutralised.
+    fn write_cells<'c>(&mut self, cells: impl IntoIterator<Item = &'c str>) -> io::Result<()> {
+        for cell in cells {
+            let safe = neutralise_formula(cell);
+            if matches!(safe, std::borrow::Cow::Owned(_)) {
+                self.neutralised += 1;
+            }
+            self.writer.write_field(safe.as_bytes()).map_err(csv_io)?;
+        }
+        self.writer.write_record(None::<&[u8]>).map_err(csv_io)
+    }
+
     fn push(&mut self, row: RowBuf) -> io::Result<()> {
-        self.writer.write_record(&row.fields).map_err(csv_io)?;
+        self.write_cells(row.fields.iter().map(String::as_str))?;
         self.rows += 1;
         Ok(())
     }
@@ -409,6 +453,9 @@ impl<'n> Exporter<'n> {
                 me.note(NOTE_IDENTITY_LINKS);
             }
         }
+        if opts.redaction.is_active() {
+            me.note(NOTE_REDACTED);
+        }
         me.sort_episodes();
         me.sort_activities();
         me
@@ -522,7 +569,7 @@ impl<'n> Exporter<'n> {
                 if !(0..=9999).contains(&chrono::Datelike::year(&d)) {
                     self.note(NOTE_DATE);
                 }
-                d.to_string()
+                self.opts.redaction.dates.write(d)
             }
         }
     }
@@ -551,7 +598,32 @@ impl<'n> Exporter<'n> {
         if key.system() != self.sys {
             return Err(OtherSystem);
         }
-        Ok(self.text(Some(key.id())))
+        let id = self.text(Some(key.id()));
+        Ok(self.pid(&id))
+    }
+
+    /// A person id as written: its pseudonym when pseudonymising.
+    fn pid(&self, id: &str) -> String {
+        self.identifier("person", id)
+    }
+
+    /// An identifier of a person (id, NHS number, UPN, other identifier) as written: its
+    /// pseudonym when pseudonymising.
+    fn identifier(&self, kind: &str, value: &str) -> String {
+        match &self.opts.redaction.pseudonymise {
+            Some(key) if !value.is_empty() => key.pseudonym(kind, value),
+            _ => value.to_owned(),
+        }
+    }
+
+    /// A person's name as written: empty when pseudonymising.
+    fn name(&mut self, value: Option<&str>) -> String {
+        let text = self.text(value);
+        if self.opts.redaction.pseudonymise.is_some() {
+            String::new()
+        } else {
+            text
+        }
     }
 
     fn professional_ref(&mut self, key: Option<&ProfessionalKey>) -> Result<String, OtherSystem> {
@@ -594,16 +666,14 @@ impl<'n> Exporter<'n> {
     // ----- tables -------------------------------------------------------------------------
 
     fn write_table<W: Write>(&mut self, table: &Table, out: W) -> io::Result<()> {
-        let mut sink = Sink {
-            writer: csv::WriterBuilder::new()
-                .terminator(csv::Terminator::Any(b'\n'))
-                .from_writer(out),
-            rows: 0,
-        };
-        sink.writer.write_record(table.columns).map_err(csv_io)?;
+        let mut sink = Sink::new(out);
+        sink.write_cells(table.columns.iter().copied())?;
         self.rows(table, &mut sink)?;
         sink.writer.flush()?;
         *self.summary.rows.entry(table.name).or_insert(0) += sink.rows;
+        if sink.neutralised > 0 {
+            *self.summary.neutralised.entry(table.name).or_insert(0) += sink.neutralised;
+        }
         Ok(())
     }
 
@@ -740,10 +810,12 @@ impl<'n> Exporter<'n> {
                 self.note(NOTE_PERSON_KIND);
             }
             let mut row = RowBuf::new(&schema::PERSON);
-            row.set("pers_person_id", self.text(Some(p.key.id())));
-            row.set("pers_upn", p.upn.map(|u| u.to_string()).unwrap_or_default());
-            row.set("pers_forename", self.text(p.given_name.as_deref()));
-            row.set("pers_surname", self.text(p.family_name.as_deref()));
+            let id = self.text(Some(p.key.id()));
+            row.set("pers_person_id", self.pid(&id));
+            let upn = p.upn.map(|u| u.to_string()).unwrap_or_default();
+            row.set("pers_upn", self.identifier("upn", &upn));
+            row.set("pers_forename", self.name(p.given_name.as_deref()));
+            row.set("pers_surname", self.name(p.family_name.as_deref()));
             row.set("pers_sex", p.sex.map(sex_code).unwrap_or_default());
             row.set("pers_ethnicity", self.text(p.ethnicity.as_deref()));
             row.set("pers_dob", self.date(p.birth_date));
@@ -756,13 +828,17 @@ impl<'n> Exporter<'n> {
 
     fn linked_identifiers<W: Write>(&mut self, out: &mut Sink<W>) -> io::Result<()> {
         for p in self.own_persons(false) {
-            let pid = p.key.id();
+            let pid = &self.pid(p.key.id());
             if let Some(nhs) = p.nhs_number {
-                out.linked(pid, "NHS Number", nhs.to_string())?;
+                out.linked(pid, "NHS Number", self.identifier("nhs", &nhs.to_string()))?;
             }
             match (p.upn, p.former_upn) {
                 (Some(upn), Some(former)) if upn != former => {
-                    out.linked(pid, "Unique Pupil Number", former.to_string())?;
+                    out.linked(
+                        pid,
+                        "Unique Pupil Number",
+                        self.identifier("upn", &former.to_string()),
+                    )?;
                 }
                 (_, Some(_)) => {
                     self.note(NOTE_FORMER_UPN);
@@ -777,7 +853,8 @@ impl<'n> Exporter<'n> {
                 if !carries(&other.kind) || !carries(&other.value) {
                     self.note(NOTE_TEXT);
                 }
-                out.linked(pid, &other.kind, other.value.clone())?;
+                let value = self.identifier(&format!("other:{}", other.kind), &other.value);
+                out.linked(pid, &other.kind, value)?;
             }
         }
         Ok(())
@@ -790,8 +867,14 @@ impl<'n> Exporter<'n> {
             };
             let mut row = RowBuf::new(&schema::ADDRESS);
             row.set("addr_table_id", out.next_id());
-            row.set("addr_person_id", p.key.id());
-            row.set("addr_address_postcode", self.text(Some(postcode)));
+            row.set("addr_person_id", self.pid(p.key.id()));
+            let postcode = self.text(Some(postcode));
+            let postcode = if self.opts.redaction.postcode_district {
+                postcode_district(&postcode).unwrap_or_default()
+            } else {
+                postcode
+            };
+            row.set("addr_address_postcode", postcode);
             out.push(row)?;
         }
         Ok(())

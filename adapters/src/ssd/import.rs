@@ -114,7 +114,7 @@ pub fn import_dir(dir: &Path, options: &SsdOptions) -> Result<SsdImport, SsdErro
     importer.run(|table| {
         let path = dir.join(table.file_name());
         if path.is_file() {
-            TableReader::open(&path, options.limits).map(Some)
+            TableReader::open(&path, options.limits).map(|r| Some(r.restoring_formulas()))
         } else {
             Ok(None)
         }
@@ -134,7 +134,8 @@ pub fn import_tables(
     let mut importer = Importer::new(options);
     importer.run(|table| match tables.get(table.name) {
         Some(bytes) => {
-            TableReader::from_reader(&table.file_name(), bytes.as_slice(), options.limits).map(Some)
+            TableReader::from_reader(&table.file_name(), bytes.as_slice(), options.limits)
+                .map(|r| Some(r.restoring_formulas()))
         }
         None => Ok(None),
     })?;

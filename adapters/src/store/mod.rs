@@ -82,19 +82,35 @@
 //! `change_events`), written by [`save_import`](Store::save_import) in the same
 //! transaction as the network.
 //!
-//! ## What comes later
+//! Version 3 makes saving incremental: [`save_import`](Store::save_import) writes only the
+//! rows that changed since the network was loaded (with indexes on the references it
+//! deletes rows by), and keeps the statutory returns' details as JSON
+//! (`episodes.detail`, `persons.looked_after`) and the CIN census's disability codes,
+//! reason for no UPN and the shielded flag in `persons`.
+//!
+//! ## Information governance
+//!
+//! Version 4 adds the audit trail (`audit_log`, `audit_subjects`, `audit_head`: append-only
+//! by trigger, hash-chained, checked by [`verify_audit`](Store::verify_audit); see
+//! [`AuditEntry`]), legal holds and disposal records (`legal_holds`, `disposals`; see
+//! [`purge`](Store::purge)), and the subject-access bundle
+//! ([`subject_access`](Store::subject_access)). The library never reads a clock: every
+//! audit entry, hold and purge is given its time by the caller.
 //!
 //! [`save`](Store::save) replaces the whole stored network in one transaction;
 //! [`save_import`](Store::save_import) writes only the rows that changed since the network
 //! was loaded, with the import's record, in one transaction.
 
+pub mod audit;
 mod codes;
 mod delta;
 mod imports;
 mod load;
+pub mod retention;
 mod rows;
 mod save;
 mod schema;
+pub mod subject_access;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -102,10 +118,19 @@ use std::time::Duration;
 use patchwork_core::Network;
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 
+pub use audit::{
+    AUDIT_TRIGGERS, Actor, AuditBreak, AuditCategory, AuditEntry, AuditQuery, AuditVerification,
+    BreakKind, GENESIS_HASH, StoredAuditEntry, UnknownCategory, timestamp,
+};
 pub use delta::DeltaSummary;
 pub use imports::{ImportRecord, ImportSummary, ManifestEntry, StoredEvent};
+pub use retention::{
+    Basis, Disposal, DisposalDate, LegalHold, PurgeReport, RecordType, RetentionRule,
+    RetentionSchedule,
+};
 pub use save::{Checkpoint, SaveSummary};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
+pub use subject_access::{REVIEW_NOTE, Row, SubjectAccess, SubjectAccessError};
 
 /// How long a connection waits for another connection's lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -4,11 +4,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufWriter, Write};
 
-use patchwork_adapters::store::{Store, StoredEvent};
+use patchwork_adapters::store::{AuditCategory, Store, StoredEvent};
 use patchwork_core::Network;
 use serde_json::Value;
 
 use super::ChangesArgs;
+use super::audit::{self, Subjects};
 
 /// `patchwork changes`.
 pub(crate) fn changes(args: &ChangesArgs) -> Result<(), String> {
@@ -18,11 +19,19 @@ pub(crate) fn changes(args: &ChangesArgs) -> Result<(), String> {
             args.store.display()
         ));
     }
-    let store =
+    let mut store =
         Store::open(&args.store).map_err(|e| format!("changes: cannot open the store: {e}"))?;
     let events = store
         .change_events(args.since)
         .map_err(|e| format!("changes: cannot read the store: {e}"))?;
+    audit::record(
+        &mut store,
+        "changes",
+        AuditCategory::Consultation,
+        "change events",
+        Subjects::Everyone,
+        serde_json::json!({"since": args.since, "events": events.len()}),
+    )?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let written = if args.json {

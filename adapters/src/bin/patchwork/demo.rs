@@ -129,6 +129,8 @@ fn import(
     let mut request = ImportRequest::new(as_of).ssd(dir.join("ssd"));
     request.feeds = feeds;
     let outcome = run_import(store, &request).map_err(|e| format!("demo: {night}: {e}"))?;
+    let path = store.path().to_path_buf();
+    super::import::audit_import(store, &path, as_of, &outcome)?;
     let ImportOutcome::Loaded {
         import_id,
         report,

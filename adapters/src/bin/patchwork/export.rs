@@ -4,6 +4,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
+use patchwork_adapters::redaction::{DateGrain, PseudonymKey, Redaction};
 use patchwork_adapters::ssd::{self, ExportOptions, Flavour};
 use patchwork_core::{
     Activity, Agency, Episode, IdentityLink, Involvement, Network, Period, Person, PersonKey,
@@ -11,7 +12,10 @@ use patchwork_core::{
 };
 use serde::Serialize;
 
-use super::{ExportArgs, ExportFormat, load_store};
+use patchwork_adapters::store::AuditCategory;
+
+use super::audit::{Subjects, load_audited, record};
+use super::{ExportArgs, ExportFormat};
 
 /// The document `--format json` writes: every record kind, each in the order the records
 /// were added to the network (household members by person key), records serialised as
@@ -49,19 +53,84 @@ struct MemberDoc<'n> {
     period: Period,
 }
 
+/// The redaction options of `patchwork export` (SSD format only; formulas are always
+/// neutralised in CSV).
+#[derive(Debug, clap::Args)]
+pub(crate) struct RedactionArgs {
+    /// Replace person ids and identifiers with keyed-hash pseudonyms (and leave names
+    /// empty), keyed by the bytes of this file (at least 16; keep it secret and apart
+    /// from the export).
+    #[arg(long, value_name = "KEYFILE")]
+    pseudonymise_key: Option<std::path::PathBuf>,
+    /// Write dates to the month (`2024-07`) or year (`2024`).
+    #[arg(long, value_name = "month|year", value_parser = ["month", "year"])]
+    coarsen_dates: Option<String>,
+    /// Write postcodes as their district (`SW1A`).
+    #[arg(long)]
+    postcode_district: bool,
+}
+
+impl RedactionArgs {
+    fn redaction(&self) -> Result<Redaction, String> {
+        let pseudonymise = match &self.pseudonymise_key {
+            None => None,
+            Some(path) => {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| format!("export: {}: cannot read the key: {e}", path.display()))?;
+                Some(
+                    PseudonymKey::new(bytes)
+                        .map_err(|e| format!("export: {}: {e}", path.display()))?,
+                )
+            }
+        };
+        Ok(Redaction {
+            pseudonymise,
+            dates: match self.coarsen_dates.as_deref() {
+                Some("month") => DateGrain::Month,
+                Some("year") => DateGrain::Year,
+                _ => DateGrain::Day,
+            },
+            postcode_district: self.postcode_district,
+            small_counts: None,
+        })
+    }
+}
+
 /// `patchwork export`.
 pub(crate) fn export(args: &ExportArgs) -> Result<(), String> {
-    let net = load_store("export", &args.store)?;
+    let redaction = args.redaction.redaction()?;
+    if redaction.is_active() && args.format == ExportFormat::Json {
+        return Err("export: redaction options apply to --format ssd only".to_owned());
+    }
+    let (mut store, net) = load_audited("export", &args.store)?;
+    // Recorded before anything is written: a disclosure that cannot be audited does not
+    // happen.
+    record(
+        &mut store,
+        "export",
+        AuditCategory::Disclosure,
+        "export",
+        Subjects::Everyone,
+        serde_json::json!({
+            "format": match args.format { ExportFormat::Ssd => "ssd", ExportFormat::Json => "json" },
+            "out": args.out.display().to_string(),
+            "persons": net.person_count(),
+            "pseudonymised": redaction.pseudonymise.is_some(),
+            "dates": format!("{:?}", redaction.dates).to_lowercase(),
+            "postcode_district": redaction.postcode_district,
+        }),
+    )?;
     match args.format {
-        ExportFormat::Ssd => export_ssd(&net, &args.out),
+        ExportFormat::Ssd => export_ssd(&net, &args.out, redaction),
         ExportFormat::Json => export_json(&net, &args.out),
     }
 }
 
 /// Writes the SSD CSV folder (LCS layout) and reports what it could not carry on stderr.
-fn export_ssd(net: &Network, out: &Path) -> Result<(), String> {
-    let summary = ssd::export_dir(net, out, &ExportOptions::new(Flavour::Lcs))
-        .map_err(|e| format!("export: {e}"))?;
+fn export_ssd(net: &Network, out: &Path, redaction: Redaction) -> Result<(), String> {
+    let mut options = ExportOptions::new(Flavour::Lcs);
+    options.redaction = redaction;
+    let summary = ssd::export_dir(net, out, &options).map_err(|e| format!("export: {e}"))?;
     let rows: u64 = summary.rows.values().sum();
     eprintln!(
         "patchwork export: {} rows in {} tables -> {}; {} records of other systems skipped",
@@ -72,6 +141,12 @@ fn export_ssd(net: &Network, out: &Path) -> Result<(), String> {
     );
     for (what, count) in &summary.not_carried {
         eprintln!("patchwork export: not carried by the SSD layout: {what}: {count}");
+    }
+    let neutralised: u64 = summary.neutralised.values().sum();
+    if neutralised > 0 {
+        eprintln!(
+            "patchwork export: {neutralised} cells that would start a spreadsheet formula written with a leading apostrophe"
+        );
     }
     Ok(())
 }

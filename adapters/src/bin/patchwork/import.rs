@@ -15,6 +15,9 @@ use patchwork_core::ChangeEvent;
 use serde::Serialize;
 
 use super::progress::Bars;
+use patchwork_adapters::store::AuditCategory;
+
+use super::audit::{self, Subjects};
 use super::{ImportArgs, today};
 
 /// Exit code of an import a gate held (or rejected): the store is unchanged.
@@ -141,6 +144,7 @@ pub(crate) fn import(args: &ImportArgs) -> Result<ExitCode, String> {
     })
     .map_err(|e| format!("import: {e}"))?;
     drop(bars);
+    audit_import(&mut store, &args.store, as_of, &outcome)?;
     drop(store);
     let total = started.elapsed().as_secs_f64();
 
@@ -242,6 +246,53 @@ pub(crate) fn import(args: &ImportArgs) -> Result<ExitCode, String> {
         ImportOutcome::Held { .. } => ExitCode::from(EXIT_HELD),
         _ => ExitCode::SUCCESS,
     })
+}
+
+/// Appends the import's audit entry: an `import` about everyone when it loaded (the
+/// store's whole network was replaced), about no one when it was held or changed nothing.
+pub(crate) fn audit_import(
+    store: &mut Store,
+    path: &std::path::Path,
+    as_of: chrono::NaiveDate,
+    outcome: &ImportOutcome,
+) -> Result<(), String> {
+    let (name, import_id, files) = match outcome {
+        ImportOutcome::Unchanged {
+            previous_import,
+            manifest,
+            ..
+        } => ("unchanged", Some(*previous_import), manifest),
+        ImportOutcome::Held { manifest, .. } => ("held", None, manifest),
+        ImportOutcome::Loaded {
+            import_id,
+            manifest,
+            ..
+        } => ("loaded", Some(*import_id), manifest),
+        _ => ("unknown", None, &Vec::new()),
+    };
+    let subjects = if name == "loaded" {
+        Subjects::Everyone
+    } else {
+        Subjects::These(Vec::new())
+    };
+    let files: Vec<serde_json::Value> = files
+        .iter()
+        .map(|f| serde_json::json!({"path": f.path, "sha256": f.sha256, "rows": f.rows}))
+        .collect();
+    audit::record(
+        store,
+        "import",
+        AuditCategory::Import,
+        "nightly import",
+        subjects,
+        serde_json::json!({
+            "outcome": name,
+            "import_id": import_id,
+            "as_of": as_of,
+            "store": path.display().to_string(),
+            "files": files,
+        }),
+    )
 }
 
 /// The short human summary on stderr (with `--verbose`, every problem and change event).

@@ -6,7 +6,10 @@ use chrono::NaiveDate;
 use patchwork_core::{GapKind, Period, PersonKey, ProfessionalKey, RoleCategory, Sensitivity};
 use serde::Serialize;
 
-use super::{CaseloadArgs, GapsArgs, TeamArgs, load_store, split_key};
+use patchwork_adapters::store::AuditCategory;
+
+use super::audit::{Subjects, load_audited, record};
+use super::{CaseloadArgs, GapsArgs, TeamArgs, split_key};
 
 /// One member of `patchwork team --json`.
 #[derive(Debug, Serialize)]
@@ -59,13 +62,24 @@ struct CaseloadRow<'a> {
 /// `patchwork team`: the team around one child.
 pub(crate) fn team(args: &TeamArgs) -> Result<(), String> {
     let q = &args.query;
-    let net = load_store("team", &q.store)?;
+    let (mut store, net) = load_audited("team", &q.store)?;
     let (system, id) = split_key(&args.child);
     let child = PersonKey::new(system, id);
     let as_of = q.as_of();
-    let team = net
-        .team_around(&child, as_of)
-        .map_err(|_| format!("team: no person {child} in {}", q.store.display()))?;
+    let found = net.team_around(&child, as_of);
+    record(
+        &mut store,
+        "team",
+        AuditCategory::Consultation,
+        "team around the child",
+        Subjects::These(vec![child.clone()]),
+        serde_json::json!({
+            "as_of": as_of,
+            "found": found.is_ok(),
+            "members": found.as_ref().map_or(0, |t| t.members.len()),
+        }),
+    )?;
+    let team = found.map_err(|_| format!("team: no person {child} in {}", q.store.display()))?;
     let rows: Vec<TeamRow<'_>> = team
         .members
         .iter()
@@ -124,9 +138,17 @@ pub(crate) fn team(args: &TeamArgs) -> Result<(), String> {
 /// `patchwork gaps`: every gap in the network.
 pub(crate) fn gaps(args: &GapsArgs) -> Result<(), String> {
     let q = &args.query;
-    let net = load_store("gaps", &q.store)?;
+    let (mut store, net) = load_audited("gaps", &q.store)?;
     let as_of = q.as_of();
     let gaps = net.gaps(as_of);
+    record(
+        &mut store,
+        "gaps",
+        AuditCategory::Consultation,
+        "gaps in the network",
+        Subjects::Everyone,
+        serde_json::json!({"as_of": as_of, "gaps": gaps.len()}),
+    )?;
     let rows: Vec<GapRow<'_>> = gaps
         .iter()
         .map(|g| {
@@ -161,11 +183,28 @@ pub(crate) fn gaps(args: &GapsArgs) -> Result<(), String> {
 /// `patchwork caseload`: the children one professional is involved with.
 pub(crate) fn caseload(args: &CaseloadArgs) -> Result<(), String> {
     let q = &args.query;
-    let net = load_store("caseload", &q.store)?;
+    let (mut store, net) = load_audited("caseload", &q.store)?;
     let (system, id) = split_key(&args.professional);
     let professional = ProfessionalKey::new(system, id);
     let as_of = q.as_of();
-    let entries = net.caseload(&professional, as_of).map_err(|_| {
+    let found = net.caseload(&professional, as_of);
+    let children: Vec<PersonKey> = found.as_ref().map_or_else(
+        |_| Vec::new(),
+        |entries| entries.iter().map(|e| e.person.key.clone()).collect(),
+    );
+    record(
+        &mut store,
+        "caseload",
+        AuditCategory::Consultation,
+        "caseload of a professional",
+        Subjects::These(children),
+        serde_json::json!({
+            "as_of": as_of,
+            "professional": professional,
+            "found": found.is_ok(),
+        }),
+    )?;
+    let entries = found.map_err(|_| {
         format!(
             "caseload: no professional {professional} in {}",
             q.store.display()
