@@ -13,6 +13,8 @@
 //!   housing and others, matched to children by NHS number, UPN or council id.
 //! * [`store`]: the embedded SQLite store a nightly job saves the whole network to, and
 //!   loads it from.
+//! * [`merge`]: how a statutory return's records join tonight's network (the extract
+//!   stays the first source; a return fills gaps and never overwrites).
 //! * [`nightly`]: the nightly import `patchwork import` runs: manifest and idempotency,
 //!   gates, end-dating what disappeared, change events, all saved in one transaction.
 //! * [`redaction`]: spreadsheet-formula neutralisation of every CSV export, and the
@@ -38,6 +40,7 @@
 
 pub mod agency;
 pub mod cin;
+pub mod merge;
 pub mod nightly;
 pub mod redaction;
 pub mod report;
