@@ -99,6 +99,10 @@ pub struct ImportRequest {
     pub ssd: Option<PathBuf>,
     /// Partner-agency feed files, imported in this order after the SSD folder.
     pub feeds: Vec<PathBuf>,
+    /// CIN census files, added after the feeds (see [`crate::merge`]).
+    pub cin: Vec<PathBuf>,
+    /// An SSDA903 return's folder, added after the censuses (see [`crate::merge`]).
+    pub ssda903: Option<PathBuf>,
     /// The extract date: missing involvements are ended on it, leads compared on it.
     pub as_of: NaiveDate,
     /// The thresholds.
@@ -118,6 +122,8 @@ impl ImportRequest {
         Self {
             ssd: None,
             feeds: Vec::new(),
+            cin: Vec::new(),
+            ssda903: None,
             as_of,
             gates: Gates::default(),
             ssd_options,
@@ -135,6 +141,23 @@ impl ImportRequest {
     pub fn feed(mut self, file: impl Into<PathBuf>) -> Self {
         self.feeds.push(file.into());
         self
+    }
+
+    /// With one more CIN census file.
+    pub fn cin(mut self, file: impl Into<PathBuf>) -> Self {
+        self.cin.push(file.into());
+        self
+    }
+
+    /// With an SSDA903 return's folder.
+    pub fn ssda903(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.ssda903 = Some(dir.into());
+        self
+    }
+
+    /// True when the request names no input at all.
+    fn is_empty(&self) -> bool {
+        self.ssd.is_none() && self.feeds.is_empty() && self.cin.is_empty() && self.ssda903.is_none()
     }
 }
 
@@ -279,8 +302,10 @@ pub enum ImportOutcome {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum NightlyError {
-    /// Neither an SSD folder nor a feed was given.
-    #[error("nothing to import: give an SSD folder or at least one partner feed")]
+    /// No SSD folder, feed, census or return was given.
+    #[error(
+        "nothing to import: give an SSD folder, a partner feed, a CIN census or an SSDA903 folder"
+    )]
     NothingToImport,
     /// An input file could not be read while computing the manifest.
     #[error("{}: cannot read: {source}", path.display())]
@@ -301,6 +326,13 @@ pub enum NightlyError {
         /// What is wrong with it.
         source: TableError,
     },
+    /// A CIN census is structurally broken (the error names the file, line, column and
+    /// element path).
+    #[error("CIN census: {0}")]
+    Cin(#[from] crate::cin::CinError),
+    /// An SSDA903 return is structurally broken (the error names the folder or file).
+    #[error("SSDA903 return: {0}")]
+    Ssda903(#[from] crate::ssda903::Ssda903Error),
     /// The store failed (the error names the store file).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -354,7 +386,7 @@ pub fn run_import_with_progress(
 ) -> Result<ImportOutcome, NightlyError> {
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut timings = Timings::default();
-    if request.ssd.is_none() && request.feeds.is_empty() {
+    if request.is_empty() {
         return Err(NightlyError::NothingToImport);
     }
 
@@ -531,6 +563,32 @@ fn manifest_with_progress(
         }
     }
     paths.extend(request.feeds.iter().cloned());
+    paths.extend(request.cin.iter().cloned());
+    if let Some(dir) = &request.ssda903 {
+        if !dir.is_dir() {
+            return Err(NightlyError::Ssda903(
+                crate::ssda903::Ssda903Error::NotAFolder(dir.clone()),
+            ));
+        }
+        let listed = std::fs::read_dir(dir).map_err(|source| NightlyError::Read {
+            path: dir.clone(),
+            source,
+        })?;
+        let mut files = Vec::new();
+        for entry in listed {
+            let path = entry
+                .map_err(|source| NightlyError::Read {
+                    path: dir.clone(),
+                    source,
+                })?
+                .path();
+            if path.is_file() {
+                files.push(path);
+            }
+        }
+        files.sort();
+        paths.extend(files);
+    }
     let read_err = |path: &Path| {
         let path = path.to_owned();
         move |source| NightlyError::Read { path, source }
@@ -669,6 +727,25 @@ fn read_extracts(
     )
     .map_err(|(path, source)| NightlyError::Feed { path, source })?;
     report.merge(feeds);
+
+    // The statutory returns fill what the extract lacks (see `crate::merge`).
+    for file in &request.cin {
+        let census = crate::cin::import_file(
+            file,
+            &crate::cin::CinOptions::new(&request.ssd_options.system),
+        )?;
+        report.merge(census.report);
+        crate::merge::merge_return(&mut net, &census.network, &mut report);
+        step(std::fs::metadata(file).map_or(0, |m| m.len()));
+    }
+    if let Some(dir) = &request.ssda903 {
+        let options = crate::ssda903::ImportOptions::new(&request.ssd_options.system);
+        let returned = crate::ssda903::import_dir(dir, &options)?;
+        let bytes = returned.report.files.values().map(|c| c.bytes).sum();
+        report.merge(returned.report);
+        crate::merge::merge_return(&mut net, &returned.network, &mut report);
+        step(bytes);
+    }
     Ok((net, report))
 }
 

@@ -355,7 +355,8 @@ impl SyntheticCouncil {
 /// What [`write_council`] wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WriteSummary {
-    /// Files written (the SSD tables, one feed per partner agency, the SSDA903 return).
+    /// Files written (the SSD tables, one feed per partner agency, the SSDA903 return, the
+    /// CIN censuses).
     pub files: u64,
     /// Data rows written, over every file (header rows not counted).
     pub rows: u64,
@@ -366,6 +367,9 @@ pub struct WriteSummary {
     /// What the SSDA903 return (`DIR/ssda903/`, for the collection year of the council's
     /// reference date) wrote, with what the DfE's validator would object to.
     pub ssda903: Option<crate::ssda903::ExportSummary>,
+    /// What each CIN census (`DIR/cin/<end year>.xml`, for the collection year of the
+    /// reference date and the next) wrote.
+    pub cin: Vec<crate::cin::ExportSummary>,
 }
 
 /// [`write_council`] could not finish. Files already written may be incomplete.
@@ -380,6 +384,9 @@ pub enum WriteError {
     /// The SSDA903 return could not be written (the error names the file).
     #[error(transparent)]
     Ssda903(#[from] crate::ssda903::ExportError),
+    /// A CIN census could not be written (the error names the file).
+    #[error(transparent)]
+    Cin(#[from] crate::cin::CinError),
     /// A folder could not be created or a file written.
     #[error("{}: {source}", .path.display())]
     Io {
@@ -413,7 +420,9 @@ impl WriteError {
 ///   [`write_feed_involvements`];
 /// * `dir/ssda903/<file>.csv`: the SSDA903 children looked after return of the
 ///   collection year the council's reference date falls in, written by
-///   [`crate::ssda903::write_dir`].
+///   [`crate::ssda903::write_dir`];
+/// * `dir/cin/<end year>.xml`: the CIN census of that collection year and of the next,
+///   written by [`crate::cin::write_census_dir`].
 ///
 /// The files carry children only: adults (parents and carers) cannot travel in
 /// `ssd_person`, so they, their relationships and their involvements stay in memory
@@ -503,6 +512,18 @@ pub fn write_council(council: &SyntheticCouncil, dir: &Path) -> Result<WriteSumm
     }
     summary.rows += returned.rows.values().sum::<u64>();
     summary.ssda903 = Some(returned);
+
+    // The CIN census of that year and of the next (the two layouts in use).
+    let census_year = crate::cin::CollectionYear::containing(council.today);
+    let years = [
+        census_year,
+        crate::cin::CollectionYear::new(census_year.end_year() + 1),
+    ];
+    for (path, written) in crate::cin::write_census_dir(&net, dir, &years)? {
+        summary.files += 1;
+        summary.bytes += fs::metadata(&path).map_err(WriteError::io(&path))?.len();
+        summary.cin.push(written);
+    }
     Ok(summary)
 }
 
@@ -532,7 +553,9 @@ pub fn generate(tier: Tier, seed: u64) -> SyntheticCouncil {
 /// Generates a council of the given sizes (see [`Sizes`] for how exactly they are met).
 pub fn generate_sizes(sizes: Sizes, seed: u64) -> SyntheticCouncil {
     let mut council = Generator::new(sizes, seed).run();
-    // The looked-after facts the SSDA903 return carries (reviews, missing periods...).
+    // What the statutory returns carry beyond the case-system extract: the CIN census's
+    // assessments, plans and reviews, and the SSDA903 return's looked-after facts.
+    crate::cin::add_census_details(&mut council, seed);
     crate::ssda903::add_return_facts(&mut council);
     council
 }

@@ -6,8 +6,10 @@
 //! patchwork gaps     --store network.sqlite [--as-of 2025-06-01] [--json]
 //! patchwork caseload --store network.sqlite --professional W1 [--as-of 2025-06-01] [--json]
 //! patchwork export   --store network.sqlite --format ssd|json --out PATH
-//! patchwork import   --store network.sqlite [--ssd DIR] [--agency FILE]... [--as-of DATE]
-//!                    [--report FILE.json] [--quiet] [--verbose]
+//! patchwork export   --store network.sqlite --format cin|ssda903 --year 2025 --out PATH
+//! patchwork import   --store network.sqlite [--ssd DIR] [--agency FILE]... [--cin FILE]...
+//!                    [--ssda903 DIR] [--as-of DATE] [--report FILE.json] [--quiet] [--verbose]
+//! patchwork validate --cin FILE [--year 2025] [--json]
 //! patchwork changes  --store network.sqlite [--since 2025-06-01] [--json]
 //! patchwork demo     [--dir DIR]
 //! patchwork audit verify --store network.sqlite
@@ -21,8 +23,10 @@
 //! Subcommands:
 //!
 //! * `generate`: writes a synthetic council's files (`DIR/ssd/*.csv`, the council's
-//!   Standard Safeguarding Dataset extract, and `DIR/agency/*.csv`, one partner-agency
-//!   feed per agency). The same tier and seed always give the same bytes.
+//!   Standard Safeguarding Dataset extract; `DIR/agency/*.csv`, one partner-agency
+//!   feed per agency; `DIR/ssda903/*.csv`, the children looked after return; and
+//!   `DIR/cin/<year>.xml`, the CIN census of two collection years). The same tier and seed
+//!   always give the same bytes.
 //! * `team`, `gaps`, `caseload`: read-only queries of a store written by
 //!   [`Store::save`](patchwork_adapters::store::Store::save): the team around a child, every
 //!   gap in the network, a professional's caseload. Each answers for `--as-of DATE`
@@ -30,17 +34,28 @@
 //!   `--json` prints a JSON array instead (dates as `YYYY-MM-DD` or `null`).
 //! * `export`: writes the stored network as the SSD CSV folder (`--format ssd`, the LCS
 //!   layout; what the layout cannot carry is counted on stderr) or as one pretty-printed
-//!   JSON document holding every record kind (`--format json`).
-//! * `import`: the nightly job ([`patchwork_adapters::nightly`]): reads the SSD folder and
-//!   the partner feeds, applies the gates (`--max-quarantined-percent`, default 1;
+//!   JSON document holding every record kind (`--format json`), or a statutory return of
+//!   the collection year `--year` (by its end year: 2025 is 2024-25): the CIN census XML
+//!   (`--format cin`, one file, elements in schema order) or the SSDA903 CSV files
+//!   (`--format ssda903`, a folder; what the DfE's validator would object to is listed on
+//!   stderr).
+//! * `import`: the nightly job ([`patchwork_adapters::nightly`]): reads the SSD folder,
+//!   the partner feeds, and any CIN census (`--cin`) and SSDA903 return (`--ssda903`),
+//!   whose records fill what the extract lacks ([`patchwork_adapters::merge`]), applies the
+//!   gates (`--max-quarantined-percent`, default 1;
 //!   `--max-row-drop-percent`, default 20, of all rows or of any file that had 100 rows or
 //!   more), ends what disappeared as of `--as-of` (default
 //!   today), and saves the network with the import record and its change events in one
 //!   transaction. The same files twice change nothing. A short summary goes to stderr
 //!   (none with `--quiet`; every problem and change event with `--verbose`); `--report`
 //!   writes the whole report as JSON. Exit codes: 0 loaded or unchanged, 3 held or
-//!   rejected by a gate (the store is unchanged), 2 a usage error (including neither
-//!   `--ssd` nor `--agency`), 1 any other failure (the store is unchanged).
+//!   rejected by a gate (the store is unchanged), 2 a usage error (including no input
+//!   at all), 1 any other failure (the store is unchanged).
+//! * `validate`: the DfE's CIN census rules on one child's dates and codes
+//!   ([`patchwork_adapters::cin::validate_file`]): each failure with its rule code, child
+//!   and XML path (`--json`: one object per line). Exit 0 when the file breaks no rule, 3
+//!   when it breaks some, 1 when it cannot be read (the error names line, column and
+//!   element path).
 //! * `changes`: the change events the imports recorded (of every import that loaded with
 //!   an extract date on or after `--since`; by default all): with `--json`, one JSON
 //!   object per line (the event as stored, plus `import_id` and `as_of`), ready for a
@@ -103,6 +118,8 @@ mod import;
 mod progress;
 #[path = "patchwork/read.rs"]
 mod read;
+#[path = "patchwork/validate.rs"]
+mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -141,6 +158,8 @@ enum Command {
     Changes(ChangesArgs),
     /// Two nights of the nightly job on a synthetic council, with a sample of the changes.
     Demo(DemoArgs),
+    /// Check a CIN census file against the DfE's rules (exit 3 when it breaks any).
+    Validate(validate::ValidateArgs),
     /// The audit trail: verify its hash chain, list its entries.
     Audit(audit::AuditArgs),
     /// Everything held about one person, as JSON files and a summary, for a subject
@@ -175,7 +194,7 @@ struct DemoArgs {
 
 /// Arguments of `patchwork import`.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("input").required(true).multiple(true).args(["ssd", "agency"])))]
+#[command(group(ArgGroup::new("input").required(true).multiple(true).args(["ssd", "agency", "cin", "ssda903"])))]
 struct ImportArgs {
     /// The store file (created if missing).
     #[arg(long, value_name = "FILE")]
@@ -186,6 +205,14 @@ struct ImportArgs {
     /// A partner-agency feed file; repeat for several (imported in the order given).
     #[arg(long, value_name = "FILE")]
     agency: Vec<PathBuf>,
+    /// A CIN census XML file (any collection 2022-23 to 2025-26); repeat for several. Its
+    /// records fill what the extract lacks.
+    #[arg(long, value_name = "FILE")]
+    cin: Vec<PathBuf>,
+    /// An SSDA903 return: a folder of its CSV files (header.csv, episodes.csv...). Its
+    /// records fill what the extract lacks.
+    #[arg(long, value_name = "DIR")]
+    ssda903: Option<PathBuf>,
     /// The extract date, YYYY-MM-DD (default: today, local time).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     as_of: Option<NaiveDate>,
@@ -276,6 +303,10 @@ enum ExportFormat {
     Ssd,
     /// One pretty-printed JSON document with every record kind.
     Json,
+    /// The CIN census XML of a collection year (`--year`), one file.
+    Cin,
+    /// The SSDA903 return of a collection year (`--year`), a folder of CSV files.
+    Ssda903,
 }
 
 /// Arguments of `patchwork export`.
@@ -284,10 +315,17 @@ struct ExportArgs {
     /// The store file to read.
     #[arg(long, value_name = "FILE")]
     store: PathBuf,
-    /// The format: `ssd` (a folder of CSV files) or `json` (one file).
+    /// The format: `ssd` (a folder of CSV files), `json` (one file), `cin` (the CIN census
+    /// XML, one file) or `ssda903` (the SSDA903 return, a folder of CSV files).
     #[arg(long, value_enum)]
     format: ExportFormat,
-    /// Where to write: a folder for `ssd` (created if missing), a file for `json`.
+    /// The collection year of a `cin` or `ssda903` export, by its end year: `2025` (or
+    /// `2024-25`) is 1 April 2024 to 31 March 2025.
+    #[arg(long, value_name = "YYYY", value_parser = parse_year,
+          required_if_eq_any([("format", "cin"), ("format", "ssda903")]))]
+    year: Option<i32>,
+    /// Where to write: a folder for `ssd` and `ssda903` (created if missing), a file for
+    /// `json` and `cin`.
     #[arg(long, value_name = "PATH")]
     out: PathBuf,
     /// Redaction of an `ssd` export (pseudonyms, coarse dates and postcodes).
@@ -298,6 +336,27 @@ struct ExportArgs {
 fn parse_tier(text: &str) -> Result<Tier, String> {
     text.parse()
         .map_err(|e: synthetic::UnknownTier| e.to_string())
+}
+
+/// A collection year by its end year: `2025`, or `2024-25`.
+fn parse_year(text: &str) -> Result<i32, String> {
+    let bad = || format!("{text:?} is not a collection year (2025, or 2024-25)");
+    let year = match text.split_once('-') {
+        None => text.parse::<i32>().map_err(|_| bad())?,
+        Some((start, end)) => {
+            let start: i32 = start.parse().map_err(|_| bad())?;
+            let end: i32 = end.parse().map_err(|_| bad())?;
+            if end != (start + 1) % 100 {
+                return Err(bad());
+            }
+            start + 1
+        }
+    };
+    if (1990..=2100).contains(&year) {
+        Ok(year)
+    } else {
+        Err(bad())
+    }
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
@@ -330,6 +389,7 @@ fn main() -> ExitCode {
         Command::Export(args) => export::export(&args).map(|()| ExitCode::SUCCESS),
         Command::Changes(args) => changes::changes(&args).map(|()| ExitCode::SUCCESS),
         Command::Demo(args) => demo::demo(&args).map(|()| ExitCode::SUCCESS),
+        Command::Validate(args) => validate::validate(&args),
         Command::Audit(args) => audit::audit(&args),
         Command::SubjectAccess(args) => audit::subject_access(&args).map(|()| ExitCode::SUCCESS),
         Command::Retention(args) => audit::retention(&args).map(|()| ExitCode::SUCCESS),

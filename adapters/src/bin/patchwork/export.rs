@@ -6,6 +6,7 @@ use std::path::Path;
 
 use patchwork_adapters::redaction::{DateGrain, PseudonymKey, Redaction};
 use patchwork_adapters::ssd::{self, ExportOptions, Flavour};
+use patchwork_adapters::{cin, ssda903};
 use patchwork_core::{
     Activity, Agency, Episode, IdentityLink, Involvement, Network, Period, Person, PersonKey,
     Professional, Relationship, Team,
@@ -99,7 +100,7 @@ impl RedactionArgs {
 /// `patchwork export`.
 pub(crate) fn export(args: &ExportArgs) -> Result<(), String> {
     let redaction = args.redaction.redaction()?;
-    if redaction.is_active() && args.format == ExportFormat::Json {
+    if redaction.is_active() && args.format != ExportFormat::Ssd {
         return Err("export: redaction options apply to --format ssd only".to_owned());
     }
     let (mut store, net) = load_audited("export", &args.store)?;
@@ -112,7 +113,13 @@ pub(crate) fn export(args: &ExportArgs) -> Result<(), String> {
         "export",
         Subjects::Everyone,
         serde_json::json!({
-            "format": match args.format { ExportFormat::Ssd => "ssd", ExportFormat::Json => "json" },
+            "format": match args.format {
+                ExportFormat::Ssd => "ssd",
+                ExportFormat::Json => "json",
+                ExportFormat::Cin => "cin",
+                ExportFormat::Ssda903 => "ssda903",
+            },
+            "year": args.year,
             "out": args.out.display().to_string(),
             "persons": net.person_count(),
             "pseudonymised": redaction.pseudonymise.is_some(),
@@ -120,10 +127,62 @@ pub(crate) fn export(args: &ExportArgs) -> Result<(), String> {
             "postcode_district": redaction.postcode_district,
         }),
     )?;
+    let year = || {
+        args.year
+            .ok_or("export: --year is required for this format")
+    };
     match args.format {
         ExportFormat::Ssd => export_ssd(&net, &args.out, redaction),
         ExportFormat::Json => export_json(&net, &args.out),
+        ExportFormat::Cin => export_cin(&net, &args.out, year()?),
+        ExportFormat::Ssda903 => export_ssda903(&net, &args.out, year()?),
     }
+}
+
+/// Writes the CIN census of the collection year ending in `year`.
+fn export_cin(net: &Network, out: &Path, year: i32) -> Result<(), String> {
+    let failed = |e: &dyn std::fmt::Display| format!("export: {}: {e}", out.display());
+    let file = File::create(out).map_err(|e| failed(&e))?;
+    let mut writer = BufWriter::new(file);
+    let summary = cin::export(net, cin::CollectionYear::new(year), &mut writer)
+        .map_err(|e| format!("export: {e}"))?;
+    writer.flush().map_err(|e| failed(&e))?;
+    eprintln!(
+        "patchwork export: the CIN census {}-{:02} -> {}: {} children, {} CIN episodes, {} assessments, {} section 47 enquiries, {} child protection plans",
+        year - 1,
+        year % 100,
+        out.display(),
+        summary.children,
+        summary.cin_episodes,
+        summary.assessments,
+        summary.section47,
+        summary.cp_plans
+    );
+    for (element, n) in &summary.defaults_used {
+        eprintln!(
+            "patchwork export: {element}: {n} required values the network does not hold; the census default was written"
+        );
+    }
+    Ok(())
+}
+
+/// Writes the SSDA903 return of the collection year ending in `year`, and what the DfE's
+/// validator would object to.
+fn export_ssda903(net: &Network, out: &Path, year: i32) -> Result<(), String> {
+    let summary = ssda903::export_dir(net, out, ssda903::CollectionYear(year))
+        .map_err(|e| format!("export: {e}"))?;
+    eprintln!(
+        "patchwork export: the SSDA903 return {}-{:02}: {} rows in {} files -> {}",
+        year - 1,
+        year % 100,
+        summary.rows.values().sum::<u64>(),
+        summary.rows.len(),
+        out.display()
+    );
+    for warning in &summary.warnings {
+        eprintln!("patchwork export: the DfE's validator would object: {warning}");
+    }
+    Ok(())
 }
 
 /// Writes the SSD CSV folder (LCS layout) and reports what it could not carry on stderr.

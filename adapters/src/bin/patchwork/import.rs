@@ -119,6 +119,8 @@ pub(crate) fn import(args: &ImportArgs) -> Result<ExitCode, String> {
     let mut request = ImportRequest::new(as_of);
     request.ssd = args.ssd.clone();
     request.feeds = args.agency.clone();
+    request.cin = args.cin.clone();
+    request.ssda903 = args.ssda903.clone();
     request.gates = Gates {
         reject_quarantined_fraction: args.max_quarantined_percent / 100.0,
         hold_row_drop_fraction: args.max_row_drop_percent / 100.0,
