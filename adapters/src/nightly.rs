@@ -111,6 +111,9 @@ pub struct ImportRequest {
     pub ssd_options: SsdOptions,
     /// How to read the feeds.
     pub feed_options: FeedOptions,
+    /// The audit entry of the import, saved in the same transaction as the network when it
+    /// loads (see [`ImportRecord::audit`]); the caller records held and unchanged imports.
+    pub audit: Option<crate::store::AuditEntry>,
 }
 
 impl ImportRequest {
@@ -128,6 +131,7 @@ impl ImportRequest {
             gates: Gates::default(),
             ssd_options,
             feed_options,
+            audit: None,
         }
     }
 
@@ -514,6 +518,7 @@ pub fn run_import_with_progress(
         report_json,
         files: &manifest,
         events: &events,
+        audit: request.audit.as_ref(),
     };
     let (written, import_id) =
         store.save_import(&previous, &tonight, &record, &mut |done, total| {

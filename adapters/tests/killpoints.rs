@@ -117,6 +117,8 @@ struct Killed {
     output: Output,
     integrity: Vec<String>,
     last_import: Option<i64>,
+    /// Import entries in the audit trail.
+    audited: i64,
     json: Vec<u8>,
 }
 
@@ -129,8 +131,8 @@ fn kill_once(dir: &Path, night1_store: &Path, ssd2: &Path, as_of: NaiveDate, n: 
     drop(opened);
     // The save runs with foreign keys off (see `store::delta`): every reference must
     // still resolve, whatever the moment of the kill.
-    let dangling: i64 = rusqlite::Connection::open(&store)
-        .unwrap()
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    let dangling: i64 = conn
         .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
             r.get(0)
         })
@@ -138,6 +140,15 @@ fn kill_once(dir: &Path, night1_store: &Path, ssd2: &Path, as_of: NaiveDate, n: 
     if dangling > 0 {
         integrity.push(format!("{dangling} dangling references"));
     }
+    // The import's audit entry is saved with the network: one per import that loaded.
+    let audited: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE category = 'import'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    drop(conn);
     let opened = Store::open(&store).unwrap();
     let last_import = opened.last_import().unwrap().map(|i| i.id);
     drop(opened);
@@ -151,6 +162,7 @@ fn kill_once(dir: &Path, night1_store: &Path, ssd2: &Path, as_of: NaiveDate, n: 
         output,
         integrity,
         last_import,
+        audited,
         json,
     }
 }
@@ -218,6 +230,7 @@ fn killing_the_import_at_every_checkpoint_leaves_the_store_before_or_after() {
                     "N={n}: completed import differs from AFTER"
                 );
                 assert_eq!(run.last_import, Some(2), "N={n}");
+                assert_eq!(run.audited, 2, "N={n}: one audit entry per import");
                 completed.get_or_insert(n);
                 continue;
             }
@@ -240,12 +253,14 @@ fn killing_the_import_at_every_checkpoint_leaves_the_store_before_or_after() {
                     "N={n}: killed after the commit, not AFTER"
                 );
                 assert_eq!(run.last_import, Some(2), "N={n}");
+                assert_eq!(run.audited, 2, "N={n}: the import's audit entry is missing");
             } else {
                 assert!(
                     run.json == before,
                     "N={n}: killed before the commit, not BEFORE ({err})"
                 );
                 assert_eq!(run.last_import, Some(1), "N={n}");
+                assert_eq!(run.audited, 1, "N={n}: an audit entry without its import");
             }
         }
     }

@@ -44,6 +44,9 @@ pub struct ImportRecord<'a> {
     pub files: &'a [ManifestEntry],
     /// The change events, in order.
     pub events: &'a [ChangeEvent],
+    /// The import's audit entry, appended in the same transaction (its detail, when an
+    /// object, gains the new `import_id`): an import that loaded is never left unaudited.
+    pub audit: Option<&'a super::AuditEntry>,
 }
 
 /// A recorded import, as [`Store::last_import`](super::Store::last_import) reads it back.

@@ -364,7 +364,17 @@ impl Store {
             },
             self.checkpoint.0.as_mut(),
             progress,
-            |tx| imports::record(tx, &path, import),
+            |tx| {
+                let id = imports::record(tx, &path, import)?;
+                if let Some(entry) = import.audit {
+                    let mut entry = entry.clone();
+                    if let serde_json::Value::Object(detail) = &mut entry.detail {
+                        detail.insert("import_id".into(), id.into());
+                    }
+                    audit::append_in(tx, &path, &[entry])?;
+                }
+                Ok(id)
+            },
         )
     }
 

@@ -127,9 +127,10 @@ fn import(
         .collect();
     feeds.sort();
     let mut request = ImportRequest::new(as_of).ssd(dir.join("ssd"));
+    let path = store.path().to_path_buf();
+    request.audit = Some(super::import::import_entry(&path, as_of));
     request.feeds = feeds;
     let outcome = run_import(store, &request).map_err(|e| format!("demo: {night}: {e}"))?;
-    let path = store.path().to_path_buf();
     super::import::audit_import(store, &path, as_of, &outcome)?;
     let ImportOutcome::Loaded {
         import_id,

@@ -15,7 +15,7 @@ use patchwork_core::ChangeEvent;
 use serde::Serialize;
 
 use super::progress::Bars;
-use patchwork_adapters::store::AuditCategory;
+use patchwork_adapters::store::{AuditCategory, AuditEntry};
 
 use super::audit::{self, Subjects};
 use super::{ImportArgs, today};
@@ -121,6 +121,7 @@ pub(crate) fn import(args: &ImportArgs) -> Result<ExitCode, String> {
     request.feeds = args.agency.clone();
     request.cin = args.cin.clone();
     request.ssda903 = args.ssda903.clone();
+    request.audit = Some(import_entry(&args.store, as_of));
     request.gates = Gates {
         reject_quarantined_fraction: args.max_quarantined_percent / 100.0,
         hold_row_drop_fraction: args.max_row_drop_percent / 100.0,
@@ -250,8 +251,28 @@ pub(crate) fn import(args: &ImportArgs) -> Result<ExitCode, String> {
     })
 }
 
-/// Appends the import's audit entry: an `import` about everyone when it loaded (the
-/// store's whole network was replaced), about no one when it was held or changed nothing.
+/// The audit entry of an import that loads, given to the import so that it is saved in
+/// the same transaction as the network (the store adds the import's id): an `import`
+/// about everyone in the store.
+pub(crate) fn import_entry(path: &std::path::Path, as_of: chrono::NaiveDate) -> AuditEntry {
+    let mut entry = AuditEntry::new(
+        audit::now(),
+        audit::cli_actor(),
+        AuditCategory::Import,
+        "nightly import",
+    );
+    entry.all_subjects = true;
+    entry.detail = serde_json::json!({
+        "command": "import",
+        "outcome": "loaded",
+        "as_of": as_of,
+        "store": path.display().to_string(),
+    });
+    entry
+}
+
+/// Appends the audit entry of an import that did not load (held, or unchanged), about no
+/// one. An import that loaded was audited in its own transaction ([`import_entry`]).
 pub(crate) fn audit_import(
     store: &mut Store,
     path: &std::path::Path,
@@ -259,23 +280,14 @@ pub(crate) fn audit_import(
     outcome: &ImportOutcome,
 ) -> Result<(), String> {
     let (name, import_id, files) = match outcome {
+        ImportOutcome::Loaded { .. } => return Ok(()),
         ImportOutcome::Unchanged {
             previous_import,
             manifest,
             ..
         } => ("unchanged", Some(*previous_import), manifest),
         ImportOutcome::Held { manifest, .. } => ("held", None, manifest),
-        ImportOutcome::Loaded {
-            import_id,
-            manifest,
-            ..
-        } => ("loaded", Some(*import_id), manifest),
         _ => ("unknown", None, &Vec::new()),
-    };
-    let subjects = if name == "loaded" {
-        Subjects::Everyone
-    } else {
-        Subjects::These(Vec::new())
     };
     let files: Vec<serde_json::Value> = files
         .iter()
@@ -286,7 +298,7 @@ pub(crate) fn audit_import(
         "import",
         AuditCategory::Import,
         "nightly import",
-        subjects,
+        Subjects::These(Vec::new()),
         serde_json::json!({
             "outcome": name,
             "import_id": import_id,
