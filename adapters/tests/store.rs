@@ -955,6 +955,7 @@ fn import_record(previous_import: Option<i64>) -> patchwork_adapters::store::Imp
         report_json: "{}".to_owned(),
         files: &[],
         events: &[],
+        audit: None,
     }
 }
 
