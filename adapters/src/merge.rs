@@ -89,7 +89,9 @@ pub fn merge_return(into: &mut Network, from: &Network, report: &mut ImportRepor
                     m.warn(
                         &p.source,
                         ProblemKind::Rejected,
-                        format!("the person's {field} differs from the extract's; the extract's is kept"),
+                        format!(
+                            "the person's {field} differs from the extract's; the extract's is kept"
+                        ),
                     );
                 }
                 if let Some(filled) = filled {
@@ -118,12 +120,18 @@ pub fn merge_return(into: &mut Network, from: &Network, report: &mut ImportRepor
             let done = m.into.add_relationship(r.clone());
             m.added(done, &r.source);
         } else {
-            m.left_out(&r.source, "a relationship with this id is in the extract already");
+            m.left_out(
+                &r.source,
+                "a relationship with this id is in the extract already",
+            );
         }
     }
     for e in from.episodes() {
         if m.into.episode(&e.key).is_some() {
-            m.left_out(&e.source, "an episode with this id is in the extract already");
+            m.left_out(
+                &e.source,
+                "an episode with this id is in the extract already",
+            );
         } else if same_episode_known(m.into, e) {
             m.left_out(
                 &e.source,
@@ -139,7 +147,10 @@ pub fn merge_return(into: &mut Network, from: &Network, report: &mut ImportRepor
             let done = m.into.add_activity(a.clone());
             m.added(done, &a.source);
         } else {
-            m.left_out(&a.source, "an activity with this id is in the extract already");
+            m.left_out(
+                &a.source,
+                "an activity with this id is in the extract already",
+            );
         }
     }
     for i in from.involvements() {
@@ -147,7 +158,10 @@ pub fn merge_return(into: &mut Network, from: &Network, report: &mut ImportRepor
             let done = m.into.add_involvement(i.to_record());
             m.added(done, i.source());
         } else {
-            m.left_out(i.source(), "an involvement with this id is in the extract already");
+            m.left_out(
+                i.source(),
+                "an involvement with this id is in the extract already",
+            );
         }
     }
     for l in from.identity_links() {

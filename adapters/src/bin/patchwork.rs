@@ -103,6 +103,8 @@ mod import;
 mod progress;
 #[path = "patchwork/read.rs"]
 mod read;
+#[path = "patchwork/viewer.rs"]
+mod viewer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -162,6 +164,9 @@ struct ChangesArgs {
     /// One JSON object per line instead of the readable list.
     #[arg(long)]
     json: bool,
+    /// Read as a professional, through the access policy.
+    #[command(flatten)]
+    viewer: viewer::ViewerArgs,
 }
 
 /// Arguments of `patchwork demo`.
@@ -233,6 +238,9 @@ struct QueryArgs {
     /// Print a JSON array instead of a table.
     #[arg(long)]
     json: bool,
+    /// Read as a professional, through the access policy.
+    #[command(flatten)]
+    viewer: viewer::ViewerArgs,
 }
 
 impl QueryArgs {
@@ -293,6 +301,9 @@ struct ExportArgs {
     /// Redaction of an `ssd` export (pseudonyms, coarse dates and postcodes).
     #[command(flatten)]
     redaction: export::RedactionArgs,
+    /// Export as a professional: only what the access policy lets them see.
+    #[command(flatten)]
+    viewer: viewer::ViewerArgs,
 }
 
 fn parse_tier(text: &str) -> Result<Tier, String> {
@@ -324,11 +335,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Import(args) => import::import(&args),
         Command::Generate(args) => generate(&args).map(|()| ExitCode::SUCCESS),
-        Command::Team(args) => read::team(&args).map(|()| ExitCode::SUCCESS),
-        Command::Gaps(args) => read::gaps(&args).map(|()| ExitCode::SUCCESS),
-        Command::Caseload(args) => read::caseload(&args).map(|()| ExitCode::SUCCESS),
-        Command::Export(args) => export::export(&args).map(|()| ExitCode::SUCCESS),
-        Command::Changes(args) => changes::changes(&args).map(|()| ExitCode::SUCCESS),
+        Command::Team(args) => read::team(&args),
+        Command::Gaps(args) => read::gaps(&args),
+        Command::Caseload(args) => read::caseload(&args),
+        Command::Export(args) => export::export(&args),
+        Command::Changes(args) => changes::changes(&args),
         Command::Demo(args) => demo::demo(&args).map(|()| ExitCode::SUCCESS),
         Command::Audit(args) => audit::audit(&args),
         Command::SubjectAccess(args) => audit::subject_access(&args).map(|()| ExitCode::SUCCESS),
