@@ -770,3 +770,42 @@ fn a_policy_file_decides_and_is_named_in_the_trail() {
     assert!(err.contains("unknown field `adminstrative`"), "{err}");
     assert_eq!(entries(&path).len(), 2);
 }
+
+#[test]
+fn without_a_lead_to_show_the_contact_is_the_broker_the_policy_names() {
+    let (dir, path) = store("broker");
+    // CG4 has nobody involved: no lead can be shown. The practice defaults name no
+    // broker; this council's policy names its front door.
+    let ask = |policy: Option<&Path>| {
+        let mut args = vec![
+            "team", "--child", "CG4", "--as-of", AS_OF, "--json", "--viewer", "W3",
+        ];
+        if let Some(p) = policy {
+            args.extend(["--policy", p.to_str().unwrap()]);
+        }
+        run_json(&args, &path)
+    };
+    assert_eq!(ask(None)["contact"], json!({"route": "unavailable"}));
+    let mut policy = Policy::practice_defaults("wexmoor-2026-11");
+    policy.broker_contact = Some("Wexmoor front door, 01632 960000".into());
+    let file = dir.0.join("policy.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&policy).unwrap()).unwrap();
+    let doc = ask(Some(&file));
+    assert_eq!(doc["access"], "existence_only");
+    assert_eq!(
+        doc["contact"],
+        json!({"route": "broker", "contact": "Wexmoor front door, 01632 960000"})
+    );
+    let e = entries(&path).pop().unwrap();
+    let detail: Value = serde_json::from_str(&e.detail).unwrap();
+    assert_eq!(detail["policy_version"], "wexmoor-2026-11");
+    // A purpose that is not one is a usage error.
+    let out = run(&["gaps", "--viewer", "W3", "--purpose", "curiosity"], &path);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("is not a purpose"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(entries(&path).len(), 2);
+}
