@@ -2,15 +2,16 @@
 //!
 //! ```text
 //! patchwork generate --tier S --seed 2025 --out ./patchwork-sample
-//! patchwork team     --store network.sqlite --child C1 [--as-of 2025-06-01] [--json]
-//! patchwork gaps     --store network.sqlite [--as-of 2025-06-01] [--json]
+//! patchwork team     --store network.sqlite --child C1 [--as-of 2025-06-01] [--json] [VIEWER]
+//! patchwork gaps     --store network.sqlite [--as-of 2025-06-01] [--json] [VIEWER]
 //! patchwork caseload --store network.sqlite --professional W1 [--as-of 2025-06-01] [--json]
-//! patchwork export   --store network.sqlite --format ssd|json --out PATH
-//! patchwork export   --store network.sqlite --format cin|ssda903 --year 2025 --out PATH
+//!                    [VIEWER]
+//! patchwork export   --store network.sqlite --format ssd|json --out PATH [VIEWER]
+//! patchwork export   --store network.sqlite --format cin|ssda903 --year 2025 --out PATH [VIEWER]
 //! patchwork import   --store network.sqlite [--ssd DIR] [--agency FILE]... [--cin FILE]...
 //!                    [--ssda903 DIR] [--as-of DATE] [--report FILE.json] [--quiet] [--verbose]
 //! patchwork validate --cin FILE [--year 2025] [--json]
-//! patchwork changes  --store network.sqlite [--since 2025-06-01] [--json]
+//! patchwork changes  --store network.sqlite [--since 2025-06-01] [--json] [VIEWER]
 //! patchwork demo     [--dir DIR]
 //! patchwork audit verify --store network.sqlite
 //! patchwork audit log    --store network.sqlite [--person ID | --professional ID]
@@ -18,6 +19,8 @@
 //! patchwork subject-access --store network.sqlite --person ID --out DIR [--schedule FILE.json]
 //! patchwork retention purge --store network.sqlite --as-of DATE [--schedule FILE.json] [--dry-run]
 //! patchwork retention schedule
+//!
+//! VIEWER: --viewer ID [--role NAME] [--purpose PURPOSE] [--reason TEXT] [--policy FILE.json]
 //! ```
 //!
 //! Subcommands:
@@ -87,11 +90,62 @@
 //! operating-system user (`cli:$USER`). The store file must therefore be writable, and a
 //! command whose audit entry cannot be written fails without showing anything.
 //!
+//! **`--viewer ID`** (on `team`, `gaps`, `caseload`, `export`, `changes`): the command
+//! reads as that professional (a key as for `--professional`), through the access policy
+//! ([`patchwork_core::Network::view`]), and shows only what the policy lets them see:
+//!
+//! * `--role NAME`: their access role as the policy names it (default `practitioner`;
+//!   the practice defaults also know `front_door`, `shield_broker`, `child_protection`);
+//!   `--purpose`: `direct_work` (the default), `safeguarding`, `planning`, `analysis`,
+//!   `audit`, `subject_access` or `other:TEXT`; `--reason TEXT`: their justification;
+//!   `--policy FILE.json`: the policy as JSON (a serialised
+//!   [`Policy`](patchwork_core::Policy); default
+//!   [`Policy::practice_defaults`](patchwork_core::Policy::practice_defaults), version
+//!   `patchwork-practice-defaults`). These options without `--viewer` are a usage error.
+//! * `team`: the team as far as the viewer may see it (same rows as without a viewer:
+//!   a sensitive service of another agency is simply absent), or, for a child they are not
+//!   involved with, **existence only**: the child is known to services, and how to contact
+//!   the lead practitioner, exit 0. As text:
+//!   ```text
+//!   lcs:C1 is known to services; you are not in their network: contact the lead practitioner.
+//!   Contact: Sam Okafor (allocated social worker), Assessment North, Wexmoor Children's Services, phone 01632 960001
+//!   ```
+//!   with `--json`, one object instead of the array:
+//!   `{"child_id": "lcs:C1", "access": "existence_only", "message": "...", "contact":
+//!   {"route": "lead", "role": ..., "professional": ..., "name": ..., "phone": ...,
+//!   "email": ..., "team": ..., "agency": ...}}` (`route` is `lead`, `broker` with a
+//!   `contact` the policy names, or `unavailable`). A hidden child (shielded, or a policy
+//!   that shows the viewer nothing) gives, word for word, the message and exit code of a
+//!   child not in the store.
+//! * `gaps`: the gaps among the children the viewer sees in full, worked out from what
+//!   they see; `caseload`: the involvements of that professional the viewer may see.
+//! * `export`: only the viewer's snapshot
+//!   ([`ViewedNetwork::export`](patchwork_core::ViewedNetwork::export)), in either format:
+//!   the persons they see in full and those persons' relatives, the involvements, episodes,
+//!   activities, relationships and household memberships they may see, and the directory
+//!   (agencies, teams, professionals) whole; no identity links.
+//! * `changes`: only events about persons the viewer sees in full, and of those only the
+//!   ones whose involvements (their own, or a lead's) the viewer may see today; an event
+//!   about an involvement since removed from the record is left out. Events about a
+//!   professional's details (directory facts) are kept.
+//!
+//! With a viewer, the audit entry is the read's access record: actor the viewer
+//! (`viewer`, their key), category from the record (consultation, or disclosure for
+//! `export`), purpose the `--purpose` and `--reason`, subjects the persons the record
+//! names (those disclosed, and the child asked for even when refused), detail the
+//! serialised [`AccessRecord`](patchwork_core::AccessRecord) (policy version, outcome,
+//! alerts) plus `command`. It is written before anything is shown. `changes` records the
+//! snapshot's access record as a consultation of the events (`action` `diff`), naming
+//! the persons of the events shown. Consents and break-glass overrides are not kept in
+//! the store yet: a viewer reads with none. A `--viewer` the store does not hold, or a
+//! `--policy` that cannot be read or is not a policy (the file, line and column named),
+//! is a usage error (exit 2): nothing is read, shown or audited.
+//!
 //! Keys (`--child`, `--professional`) are written `system:id` (`lcs:C1`); a bare id
 //! (`C1`) is taken in the `lcs` system.
 //!
 //! Results go to stdout, messages to stderr. Exit codes: 0 success; 2 a usage error
-//! (unknown flag, bad value, missing argument); 1 any other failure (a store that cannot
+//! (unknown flag, bad value, missing argument, unknown `--viewer`, bad `--policy`); 1 any other failure (a store that cannot
 //! be opened, a child or professional not in the store, a file that cannot be written),
 //! with a message naming the file concerned.
 //!
@@ -120,6 +174,8 @@ mod progress;
 mod read;
 #[path = "patchwork/validate.rs"]
 mod validate;
+#[path = "patchwork/viewer.rs"]
+mod viewer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -181,6 +237,9 @@ struct ChangesArgs {
     /// One JSON object per line instead of the readable list.
     #[arg(long)]
     json: bool,
+    /// Read as a professional, through the access policy.
+    #[command(flatten)]
+    viewer: viewer::ViewerArgs,
 }
 
 /// Arguments of `patchwork demo`.
@@ -260,6 +319,9 @@ struct QueryArgs {
     /// Print a JSON array instead of a table.
     #[arg(long)]
     json: bool,
+    /// Read as a professional, through the access policy.
+    #[command(flatten)]
+    viewer: viewer::ViewerArgs,
 }
 
 impl QueryArgs {
@@ -331,6 +393,9 @@ struct ExportArgs {
     /// Redaction of an `ssd` export (pseudonyms, coarse dates and postcodes).
     #[command(flatten)]
     redaction: export::RedactionArgs,
+    /// Export as a professional: only what the access policy lets them see.
+    #[command(flatten)]
+    viewer: viewer::ViewerArgs,
 }
 
 fn parse_tier(text: &str) -> Result<Tier, String> {
@@ -383,11 +448,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Import(args) => import::import(&args),
         Command::Generate(args) => generate(&args).map(|()| ExitCode::SUCCESS),
-        Command::Team(args) => read::team(&args).map(|()| ExitCode::SUCCESS),
-        Command::Gaps(args) => read::gaps(&args).map(|()| ExitCode::SUCCESS),
-        Command::Caseload(args) => read::caseload(&args).map(|()| ExitCode::SUCCESS),
-        Command::Export(args) => export::export(&args).map(|()| ExitCode::SUCCESS),
-        Command::Changes(args) => changes::changes(&args).map(|()| ExitCode::SUCCESS),
+        Command::Team(args) => read::team(&args),
+        Command::Gaps(args) => read::gaps(&args),
+        Command::Caseload(args) => read::caseload(&args),
+        Command::Export(args) => export::export(&args),
+        Command::Changes(args) => changes::changes(&args),
         Command::Demo(args) => demo::demo(&args).map(|()| ExitCode::SUCCESS),
         Command::Validate(args) => validate::validate(&args),
         Command::Audit(args) => audit::audit(&args),

@@ -1,18 +1,23 @@
 //! `patchwork changes`: the change events recorded by the nightly imports, as JSON lines
-//! for a council's mail or case system, or as a readable list grouped by child.
+//! for a council's mail or case system, or as a readable list grouped by child; with
+//! `--viewer`, only the events the viewer may see.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufWriter, Write};
+use std::process::ExitCode;
 
 use patchwork_adapters::store::{AuditCategory, Store, StoredEvent};
-use patchwork_core::Network;
+use patchwork_core::{
+    AccessRecord, Action, Decision, Network, Operation, PersonKey, ViewedNetwork,
+};
 use serde_json::Value;
 
 use super::ChangesArgs;
 use super::audit::{self, Subjects};
+use super::viewer::{Mode, record_access};
 
 /// `patchwork changes`.
-pub(crate) fn changes(args: &ChangesArgs) -> Result<(), String> {
+pub(crate) fn changes(args: &ChangesArgs) -> Result<ExitCode, String> {
     if !args.store.is_file() {
         return Err(format!(
             "changes: {}: no such store file",
@@ -21,33 +26,141 @@ pub(crate) fn changes(args: &ChangesArgs) -> Result<(), String> {
     }
     let mut store =
         Store::open(&args.store).map_err(|e| format!("changes: cannot open the store: {e}"))?;
-    let events = store
+    let mut events = store
         .change_events(args.since)
         .map_err(|e| format!("changes: cannot read the store: {e}"))?;
-    audit::record(
-        &mut store,
-        "changes",
-        AuditCategory::Consultation,
-        "change events",
-        Subjects::Everyone,
-        serde_json::json!({"since": args.since, "events": events.len()}),
-    )?;
+    // The network is loaded up front only for a viewer (to decide what they see).
+    let mut net = None;
+    let mode = if args.viewer.is_given() {
+        let loaded = net.insert(
+            store
+                .load()
+                .map_err(|e| format!("changes: cannot read the store: {e}"))?,
+        );
+        match args.viewer.mode("changes", loaded) {
+            Ok(mode) => mode,
+            Err(code) => return Ok(code),
+        }
+    } else {
+        Mode::Administrative
+    };
+    match (mode, &net) {
+        (Mode::Viewer(viewing), Some(loaded)) => {
+            let view = loaded.view(
+                &viewing.viewer,
+                &viewing.policy,
+                &viewing.grants,
+                audit::now(),
+            );
+            let access = filter_for_viewer(&view, &mut events)?;
+            record_access(
+                &mut store,
+                "changes",
+                &access,
+                serde_json::json!({"since": args.since, "events": events.len()}),
+            )?;
+        }
+        _ => audit::record(
+            &mut store,
+            "changes",
+            AuditCategory::Consultation,
+            "change events",
+            Subjects::Everyone,
+            serde_json::json!({"since": args.since, "events": events.len()}),
+        )?,
+    }
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let written = if args.json {
         write_json_lines(&mut out, &events)
     } else {
-        let net = store
-            .load()
-            .map_err(|e| format!("changes: cannot read the store: {e}"))?;
+        let net = match net {
+            Some(net) => net,
+            None => store
+                .load()
+                .map_err(|e| format!("changes: cannot read the store: {e}"))?,
+        };
         let names = Names::new(&net);
         write_grouped(&mut out, &events, &names)
     };
     match written.and_then(|()| out.flush()) {
         // A reader that stops early (`| head`) is not a failure.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(|e| format!("changes: cannot write to stdout: {e}")),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        other => other
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|e| format!("changes: cannot write to stdout: {e}")),
     }
+}
+
+/// Keeps only the events a viewer may see, and gives the access record of the read.
+///
+/// An event about a person is kept when the viewer sees that person in full and every
+/// involvement it names (its own, or a lead's) is one the viewer may see today: an event
+/// about a sensitive service they may not see, or about an involvement since removed
+/// from the record, is left out. An event about no person (a professional's details
+/// changed) is a directory fact every viewer sees, and is kept.
+///
+/// The record is the one [`ViewedNetwork::export`] gives for the viewer's snapshot,
+/// made a consultation of the change events ([`Action::Diff`]) naming the persons of the
+/// events kept.
+fn filter_for_viewer(
+    view: &ViewedNetwork<'_>,
+    events: &mut Vec<StoredEvent>,
+) -> Result<AccessRecord, String> {
+    let (snapshot, mut access) = view.export().into_parts();
+    let snapshot = snapshot.map_err(|e| format!("changes: {e}"))?;
+    let visible: HashSet<&str> = snapshot
+        .involvements
+        .iter()
+        .map(|i| i.key().as_str())
+        .collect();
+    let mut disclosed = Vec::new();
+    events.retain(|e| {
+        let value: Value = serde_json::from_str(&e.json).unwrap_or(Value::Null);
+        let Some(person) = value.get("person") else {
+            return value.get("professional").is_some();
+        };
+        let Some(person) = person.as_str().and_then(|p| p.parse::<PersonKey>().ok()) else {
+            return false;
+        };
+        let shown = view.decision_for(&person) == Decision::Full
+            && involvements_named(&value)
+                .iter()
+                .all(|i| visible.contains(i.as_str()));
+        if shown {
+            disclosed.push(person);
+        }
+        shown
+    });
+    disclosed.sort();
+    disclosed.dedup();
+    access.action = Action::Diff;
+    access.operation = Operation::Consult;
+    access.disclosed = disclosed;
+    Ok(access)
+}
+
+/// The involvement keys an event names: its own `involvement`, and those of the leads
+/// in `previous` and `current`.
+fn involvements_named(event: &Value) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut take = |v: &Value| {
+        if let Some(k) = v.get("involvement").and_then(Value::as_str) {
+            keys.push(k.to_owned());
+        }
+    };
+    take(event);
+    for list in ["previous", "current"] {
+        for item in event
+            .get(list)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            take(item);
+        }
+    }
+    keys
 }
 
 /// One JSON object per line: the stored event plus `import_id` and `as_of`.

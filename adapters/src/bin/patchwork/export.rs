@@ -1,21 +1,24 @@
-//! `patchwork export`: the stored network as an SSD CSV folder or one JSON document.
+//! `patchwork export`: the stored network as an SSD CSV folder or one JSON document; with
+//! `--viewer`, only the viewer's snapshot of it.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
+use std::process::ExitCode;
 
 use patchwork_adapters::redaction::{DateGrain, PseudonymKey, Redaction};
 use patchwork_adapters::ssd::{self, ExportOptions, Flavour};
 use patchwork_adapters::{cin, ssda903};
 use patchwork_core::{
     Activity, Agency, Episode, IdentityLink, Involvement, Network, Period, Person, PersonKey,
-    Professional, Relationship, Team,
+    Professional, Relationship, Team, ViewExport,
 };
 use serde::Serialize;
 
 use patchwork_adapters::store::AuditCategory;
 
-use super::audit::{Subjects, load_audited, record};
+use super::audit::{Subjects, load_audited, now, record};
+use super::viewer::{Mode, record_access};
 use super::{ExportArgs, ExportFormat};
 
 /// The document `--format json` writes: every record kind, each in the order the records
@@ -98,45 +101,116 @@ impl RedactionArgs {
 }
 
 /// `patchwork export`.
-pub(crate) fn export(args: &ExportArgs) -> Result<(), String> {
+pub(crate) fn export(args: &ExportArgs) -> Result<ExitCode, String> {
     let redaction = args.redaction.redaction()?;
     if redaction.is_active() && args.format != ExportFormat::Ssd {
         return Err("export: redaction options apply to --format ssd only".to_owned());
     }
     let (mut store, net) = load_audited("export", &args.store)?;
-    // Recorded before anything is written: a disclosure that cannot be audited does not
-    // happen.
-    record(
+    let format = match args.format {
+        ExportFormat::Ssd => "ssd",
+        ExportFormat::Json => "json",
+        ExportFormat::Cin => "cin",
+        ExportFormat::Ssda903 => "ssda903",
+    };
+    let viewing = match args.viewer.mode("export", &net) {
+        Ok(Mode::Viewer(v)) => v,
+        Ok(Mode::Administrative) => {
+            // Recorded before anything is written: a disclosure that cannot be audited
+            // does not happen.
+            record(
+                &mut store,
+                "export",
+                AuditCategory::Disclosure,
+                "export",
+                Subjects::Everyone,
+                serde_json::json!({
+                    "format": format,
+                    "out": args.out.display().to_string(),
+                    "persons": net.person_count(),
+                    "pseudonymised": redaction.pseudonymise.is_some(),
+                    "dates": format!("{:?}", redaction.dates).to_lowercase(),
+                    "postcode_district": redaction.postcode_district,
+                }),
+            )?;
+            return write(&net, args, redaction).map(|()| ExitCode::SUCCESS);
+        }
+        Err(code) => return Ok(code),
+    };
+    // A viewer's export is their view's snapshot, made into a network of its own so that
+    // both formats write exactly it and nothing more.
+    let view = net.view(&viewing.viewer, &viewing.policy, &viewing.grants, now());
+    let (snapshot, access) = view.export().into_parts();
+    let part = snapshot
+        .and_then(|s| snapshot_network(&s))
+        .map_err(|e| format!("export: cannot make the viewer's snapshot: {e}"))?;
+    // Recorded before anything is written, as above.
+    record_access(
         &mut store,
         "export",
-        AuditCategory::Disclosure,
-        "export",
-        Subjects::Everyone,
+        &access,
         serde_json::json!({
-            "format": match args.format {
-                ExportFormat::Ssd => "ssd",
-                ExportFormat::Json => "json",
-                ExportFormat::Cin => "cin",
-                ExportFormat::Ssda903 => "ssda903",
-            },
+            "format": format,
             "year": args.year,
             "out": args.out.display().to_string(),
-            "persons": net.person_count(),
+            "persons": part.person_count(),
             "pseudonymised": redaction.pseudonymise.is_some(),
             "dates": format!("{:?}", redaction.dates).to_lowercase(),
             "postcode_district": redaction.postcode_district,
         }),
     )?;
+    write(&part, args, redaction).map(|()| ExitCode::SUCCESS)
+}
+
+/// Writes `net` in the format asked for.
+fn write(net: &Network, args: &ExportArgs, redaction: Redaction) -> Result<(), String> {
     let year = || {
         args.year
             .ok_or("export: --year is required for this format")
     };
     match args.format {
-        ExportFormat::Ssd => export_ssd(&net, &args.out, redaction),
-        ExportFormat::Json => export_json(&net, &args.out),
-        ExportFormat::Cin => export_cin(&net, &args.out, year()?),
-        ExportFormat::Ssda903 => export_ssda903(&net, &args.out, year()?),
+        ExportFormat::Ssd => export_ssd(net, &args.out, redaction),
+        ExportFormat::Json => export_json(net, &args.out),
+        ExportFormat::Cin => export_cin(net, &args.out, year()?),
+        ExportFormat::Ssda903 => export_ssda903(net, &args.out, year()?),
     }
+}
+
+/// A viewer's export snapshot as a network: every record it holds, in its order, and
+/// nothing else (no identity links: a snapshot holds none).
+fn snapshot_network(snapshot: &ViewExport<'_>) -> Result<Network, patchwork_core::Error> {
+    let mut net = Network::new();
+    for a in &snapshot.agencies {
+        net.add_agency((*a).clone())?;
+    }
+    for t in &snapshot.teams {
+        net.add_team((*t).clone())?;
+    }
+    for p in &snapshot.professionals {
+        net.add_professional((*p).clone())?;
+    }
+    for p in &snapshot.persons {
+        net.add_person((*p).clone())?;
+    }
+    for i in &snapshot.involvements {
+        net.add_involvement(i.to_record())?;
+    }
+    for e in &snapshot.episodes {
+        net.add_episode((*e).clone())?;
+    }
+    for a in &snapshot.activities {
+        net.add_activity((*a).clone())?;
+    }
+    for r in &snapshot.relationships {
+        net.add_relationship((*r).clone())?;
+    }
+    for h in &snapshot.households {
+        net.add_household(h.household.clone())?;
+        for (person, period) in &h.members {
+            net.add_household_member(&h.household.key, person, *period)?;
+        }
+    }
+    Ok(net)
 }
 
 /// Writes the CIN census of the collection year ending in `year`.

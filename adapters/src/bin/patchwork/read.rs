@@ -1,14 +1,20 @@
-//! The read-only queries: `team`, `gaps` and `caseload`.
+//! The read-only queries: `team`, `gaps` and `caseload`, as an administrative read or,
+//! with `--viewer`, as one professional through the access policy.
 
 use std::io::Write;
+use std::process::ExitCode;
 
 use chrono::NaiveDate;
-use patchwork_core::{GapKind, Period, PersonKey, ProfessionalKey, RoleCategory, Sensitivity};
+use patchwork_core::{
+    CaseloadEntry, Gap, GapKind, Period, PersonKey, ProfessionalKey, RoleCategory, Sensitivity,
+    TeamAround, Viewed,
+};
 use serde::Serialize;
 
 use patchwork_adapters::store::AuditCategory;
 
-use super::audit::{Subjects, load_audited, record};
+use super::audit::{Subjects, load_audited, now, record};
+use super::viewer::{Mode, print_known, record_access};
 use super::{CaseloadArgs, GapsArgs, TeamArgs, split_key};
 
 /// One member of `patchwork team --json`.
@@ -60,26 +66,54 @@ struct CaseloadRow<'a> {
 }
 
 /// `patchwork team`: the team around one child.
-pub(crate) fn team(args: &TeamArgs) -> Result<(), String> {
+pub(crate) fn team(args: &TeamArgs) -> Result<ExitCode, String> {
     let q = &args.query;
     let (mut store, net) = load_audited("team", &q.store)?;
     let (system, id) = split_key(&args.child);
     let child = PersonKey::new(system, id);
     let as_of = q.as_of();
-    let found = net.team_around(&child, as_of);
-    record(
-        &mut store,
-        "team",
-        AuditCategory::Consultation,
-        "team around the child",
-        Subjects::These(vec![child.clone()]),
-        serde_json::json!({
-            "as_of": as_of,
-            "found": found.is_ok(),
-            "members": found.as_ref().map_or(0, |t| t.members.len()),
-        }),
-    )?;
-    let team = found.map_err(|_| format!("team: no person {child} in {}", q.store.display()))?;
+    let not_found = || format!("team: no person {child} in {}", q.store.display());
+    let viewing = match q.viewer.mode("team", &net) {
+        Ok(Mode::Viewer(v)) => v,
+        Ok(Mode::Administrative) => {
+            let found = net.team_around(&child, as_of);
+            record(
+                &mut store,
+                "team",
+                AuditCategory::Consultation,
+                "team around the child",
+                Subjects::These(vec![child.clone()]),
+                serde_json::json!({
+                    "as_of": as_of,
+                    "found": found.is_ok(),
+                    "members": found.as_ref().map_or(0, |t| t.members.len()),
+                }),
+            )?;
+            let team = found.map_err(|_| not_found())?;
+            return print_team(&child, as_of, &team, q.json).map(|()| ExitCode::SUCCESS);
+        }
+        Err(code) => return Ok(code),
+    };
+    let view = net
+        .view(&viewing.viewer, &viewing.policy, &viewing.grants, now())
+        .with_as_of(as_of);
+    let (result, access) = view.team_around(&child).into_parts();
+    record_access(&mut store, "team", &access, serde_json::json!({}))?;
+    // A hidden child and an unknown one get the same message, word for word.
+    match result.map_err(|_| not_found())? {
+        Viewed::Full(team) => print_team(&child, as_of, &team, q.json),
+        Viewed::ExistenceOnly(known) => print_known("team", &known, q.json),
+    }
+    .map(|()| ExitCode::SUCCESS)
+}
+
+/// Prints the team around `child` as a table, or as a JSON array of [`TeamRow`].
+fn print_team(
+    child: &PersonKey,
+    as_of: NaiveDate,
+    team: &TeamAround<'_>,
+    json: bool,
+) -> Result<(), String> {
     let rows: Vec<TeamRow<'_>> = team
         .members
         .iter()
@@ -102,7 +136,7 @@ pub(crate) fn team(args: &TeamArgs) -> Result<(), String> {
             }
         })
         .collect();
-    if q.json {
+    if json {
         return print_json("team", &rows);
     }
     let mut text = format!(
@@ -135,20 +169,39 @@ pub(crate) fn team(args: &TeamArgs) -> Result<(), String> {
     print_text("team", &text)
 }
 
-/// `patchwork gaps`: every gap in the network.
-pub(crate) fn gaps(args: &GapsArgs) -> Result<(), String> {
+/// `patchwork gaps`: every gap in the network (with a viewer: among the children they
+/// see in full, from what they see).
+pub(crate) fn gaps(args: &GapsArgs) -> Result<ExitCode, String> {
     let q = &args.query;
     let (mut store, net) = load_audited("gaps", &q.store)?;
     let as_of = q.as_of();
-    let gaps = net.gaps(as_of);
-    record(
-        &mut store,
-        "gaps",
-        AuditCategory::Consultation,
-        "gaps in the network",
-        Subjects::Everyone,
-        serde_json::json!({"as_of": as_of, "gaps": gaps.len()}),
-    )?;
+    let viewing = match q.viewer.mode("gaps", &net) {
+        Ok(Mode::Viewer(v)) => v,
+        Ok(Mode::Administrative) => {
+            let gaps = net.gaps(as_of);
+            record(
+                &mut store,
+                "gaps",
+                AuditCategory::Consultation,
+                "gaps in the network",
+                Subjects::Everyone,
+                serde_json::json!({"as_of": as_of, "gaps": gaps.len()}),
+            )?;
+            return print_gaps(as_of, &gaps, q.json).map(|()| ExitCode::SUCCESS);
+        }
+        Err(code) => return Ok(code),
+    };
+    let view = net
+        .view(&viewing.viewer, &viewing.policy, &viewing.grants, now())
+        .with_as_of(as_of);
+    let (result, access) = view.gaps().into_parts();
+    record_access(&mut store, "gaps", &access, serde_json::json!({}))?;
+    let gaps = result.map_err(|e| format!("gaps: {e}"))?;
+    print_gaps(as_of, &gaps, q.json).map(|()| ExitCode::SUCCESS)
+}
+
+/// Prints the gaps as a table, or as a JSON array of [`GapRow`].
+fn print_gaps(as_of: NaiveDate, gaps: &[Gap<'_>], json: bool) -> Result<(), String> {
     let rows: Vec<GapRow<'_>> = gaps
         .iter()
         .map(|g| {
@@ -163,7 +216,7 @@ pub(crate) fn gaps(args: &GapsArgs) -> Result<(), String> {
             }
         })
         .collect();
-    if q.json {
+    if json {
         return print_json("gaps", &rows);
     }
     let mut text = format!("Gaps on {as_of}: {}\n", rows.len());
@@ -180,36 +233,62 @@ pub(crate) fn gaps(args: &GapsArgs) -> Result<(), String> {
     print_text("gaps", &text)
 }
 
-/// `patchwork caseload`: the children one professional is involved with.
-pub(crate) fn caseload(args: &CaseloadArgs) -> Result<(), String> {
+/// `patchwork caseload`: the children one professional is involved with (with a viewer:
+/// the involvements of theirs the viewer may see).
+pub(crate) fn caseload(args: &CaseloadArgs) -> Result<ExitCode, String> {
     let q = &args.query;
     let (mut store, net) = load_audited("caseload", &q.store)?;
     let (system, id) = split_key(&args.professional);
     let professional = ProfessionalKey::new(system, id);
     let as_of = q.as_of();
-    let found = net.caseload(&professional, as_of);
-    let children: Vec<PersonKey> = found.as_ref().map_or_else(
-        |_| Vec::new(),
-        |entries| entries.iter().map(|e| e.person.key.clone()).collect(),
-    );
-    record(
-        &mut store,
-        "caseload",
-        AuditCategory::Consultation,
-        "caseload of a professional",
-        Subjects::These(children),
-        serde_json::json!({
-            "as_of": as_of,
-            "professional": professional,
-            "found": found.is_ok(),
-        }),
-    )?;
-    let entries = found.map_err(|_| {
+    let not_found = || {
         format!(
             "caseload: no professional {professional} in {}",
             q.store.display()
         )
-    })?;
+    };
+    let viewing = match q.viewer.mode("caseload", &net) {
+        Ok(Mode::Viewer(v)) => v,
+        Ok(Mode::Administrative) => {
+            let found = net.caseload(&professional, as_of);
+            let children: Vec<PersonKey> = found.as_ref().map_or_else(
+                |_| Vec::new(),
+                |entries| entries.iter().map(|e| e.person.key.clone()).collect(),
+            );
+            record(
+                &mut store,
+                "caseload",
+                AuditCategory::Consultation,
+                "caseload of a professional",
+                Subjects::These(children),
+                serde_json::json!({
+                    "as_of": as_of,
+                    "professional": professional,
+                    "found": found.is_ok(),
+                }),
+            )?;
+            let entries = found.map_err(|_| not_found())?;
+            return print_caseload(&professional, as_of, &entries, q.json)
+                .map(|()| ExitCode::SUCCESS);
+        }
+        Err(code) => return Ok(code),
+    };
+    let view = net
+        .view(&viewing.viewer, &viewing.policy, &viewing.grants, now())
+        .with_as_of(as_of);
+    let (result, access) = view.caseload(&professional).into_parts();
+    record_access(&mut store, "caseload", &access, serde_json::json!({}))?;
+    let entries = result.map_err(|_| not_found())?;
+    print_caseload(&professional, as_of, &entries, q.json).map(|()| ExitCode::SUCCESS)
+}
+
+/// Prints a caseload as a table, or as a JSON array of [`CaseloadRow`].
+fn print_caseload(
+    professional: &ProfessionalKey,
+    as_of: NaiveDate,
+    entries: &[CaseloadEntry<'_>],
+    json: bool,
+) -> Result<(), String> {
     let rows: Vec<CaseloadRow<'_>> = entries
         .iter()
         .map(|e| {
@@ -225,7 +304,7 @@ pub(crate) fn caseload(args: &CaseloadArgs) -> Result<(), String> {
             }
         })
         .collect();
-    if q.json {
+    if json {
         return print_json("caseload", &rows);
     }
     let mut text = format!(
@@ -233,7 +312,7 @@ pub(crate) fn caseload(args: &CaseloadArgs) -> Result<(), String> {
         rows.len()
     );
     let mut table = vec![row(["LEAD", "CHILD", "ROLE", "SINCE", "UNTIL"])];
-    for (r, e) in rows.iter().zip(&entries) {
+    for (r, e) in rows.iter().zip(entries) {
         table.push(row([
             if r.lead { "*" } else { "" },
             &child_label(r.child_id, e.person.display_name()),
