@@ -96,7 +96,7 @@ use patchwork_core::{
 };
 use rustc_hash::FxHashMap;
 
-use crate::report::{ImportReport, Problem, ProblemKind, Severity};
+use crate::report::{FileCounts, ImportReport, Problem, ProblemKind, Severity};
 use crate::ssd::RoleMap;
 use crate::table::{Column, Limits, Row, TableError, TableReader};
 
@@ -446,11 +446,12 @@ fn apply_file(net: &mut Network, staged: StagedFile) -> ImportReport {
             }
         }
     }
-    let counts = report.file(&file);
-    counts.rows = rows;
-    counts.loaded = loaded;
-    counts.quarantined = quarantined;
-    counts.bytes = bytes;
+    *report.file(&file) += FileCounts {
+        rows,
+        loaded,
+        quarantined,
+        bytes,
+    };
     report
 }
 

@@ -103,6 +103,16 @@ pub struct FileCounts {
     pub bytes: u64,
 }
 
+impl std::ops::AddAssign for FileCounts {
+    /// Adds the counts of another reading of the same file (or part of it).
+    fn add_assign(&mut self, other: Self) {
+        self.rows += other.rows;
+        self.loaded += other.loaded;
+        self.quarantined += other.quarantined;
+        self.bytes += other.bytes;
+    }
+}
+
 /// Everything an import found wrong, and how many rows each file gave.
 ///
 /// At most [`ImportReport::MAX_PROBLEMS`] problems are kept in full; past that only the

@@ -18,7 +18,7 @@ use patchwork_core::{
 
 use super::roles::RoleMap;
 use super::schema::{self, Table};
-use crate::report::{ImportReport, Problem, ProblemKind, Severity};
+use crate::report::{FileCounts, ImportReport, Problem, ProblemKind, Severity};
 use crate::table::{Column, Limits, Row, TableError, TableReader};
 
 /// Which case system produced the extract. The SSD scripts differ per system; see
@@ -340,12 +340,12 @@ impl<'o> Importer<'o> {
                 }
             }
         }
-        let bytes = reader.bytes_read();
-        let counts = self.report.file(&file);
-        counts.rows += rows;
-        counts.loaded += loaded;
-        counts.quarantined += quarantined;
-        counts.bytes += bytes;
+        *self.report.file(&file) += FileCounts {
+            rows,
+            loaded,
+            quarantined,
+            bytes: reader.bytes_read(),
+        };
         Ok(())
     }
 

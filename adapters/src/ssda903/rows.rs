@@ -14,7 +14,7 @@ use patchwork_core::{
 use super::codes::{self, CodeList};
 use super::columns::File903;
 use super::parse_date;
-use crate::report::{ImportReport, Problem, ProblemKind, Severity};
+use crate::report::{FileCounts, ImportReport, Problem, ProblemKind, Severity};
 use crate::table::{Column, Row, TableError, TableReader};
 
 /// A looked-after episode read and checked, waiting for the overlap check.
@@ -522,12 +522,12 @@ impl Importer<'_> {
                 }
             }
         }
-        let bytes = reader.bytes_read();
-        let counts = self.report.file(&file);
-        counts.rows += rows;
-        counts.loaded += loaded;
-        counts.quarantined += quarantined;
-        counts.bytes += bytes;
+        *self.report.file(&file) += FileCounts {
+            rows,
+            loaded,
+            quarantined,
+            bytes: reader.bytes_read(),
+        };
         Ok(())
     }
 
