@@ -80,9 +80,11 @@ pub fn policy(json: Option<&str>) -> Result<Policy, String> {
     }
 }
 
-/// The actor of a read made without a viewer: the operating-system user, as far as known.
+/// The actor of a read made without a viewer: the operating-system user, as far as known
+/// (`USER`, else `LOGNAME`, else `USERNAME`), as `python:<user>`.
 pub fn administrative_actor() -> String {
     let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_else(|_| "unknown".to_owned());
     format!("python:{user}")
@@ -279,7 +281,7 @@ pub enum Answer<T> {
     /// The answer, holding only what the viewer may see.
     Full(T),
     /// The person is known to services; how to contact their lead.
-    Known(KnownRecord),
+    Known(Box<KnownRecord>),
 }
 
 impl<'py, T: IntoPyObject<'py>> IntoPyObject<'py> for Answer<T> {
@@ -290,7 +292,7 @@ impl<'py, T: IntoPyObject<'py>> IntoPyObject<'py> for Answer<T> {
     fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
         match self {
             Self::Full(answer) => answer.into_bound_py_any(py),
-            Self::Known(known) => known.into_bound_py_any(py),
+            Self::Known(known) => (*known).into_bound_py_any(py),
         }
     }
 }
@@ -302,7 +304,7 @@ pub fn viewed<T, R>(
 ) -> Result<Answer<R>, Error> {
     result.map(|v| match v {
         Viewed::Full(answer) => Answer::Full(full(answer)),
-        Viewed::ExistenceOnly(known) => Answer::Known(KnownRecord::from(&known)),
+        Viewed::ExistenceOnly(known) => Answer::Known(Box::new(KnownRecord::from(&known))),
     })
 }
 

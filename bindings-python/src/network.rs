@@ -11,12 +11,12 @@ use chrono::NaiveDate;
 use patchwork_adapters::agency::{self, FeedOptions};
 use patchwork_adapters::report::Problem;
 use patchwork_adapters::ssd::{self, Flavour, SsdOptions};
+use patchwork_adapters::store::AuditCategory;
 use patchwork_adapters::store::Store;
 use patchwork_adapters::synthetic::{self, Sizes, Tier};
-use patchwork_adapters::store::AuditCategory;
 use patchwork_core::{
     AccessRecord, AgencyKind, EntityKind, Error, Grants, Network, NhsNumber, Outcome, Person,
-    PersonKey, Policy, ProfessionalKey, Upn, Viewer, ViewedNetwork,
+    PersonKey, Policy, ProfessionalKey, Upn, ViewedNetwork, Viewer,
 };
 use pyo3::IntoPyObject;
 use pyo3::prelude::*;
@@ -227,9 +227,8 @@ impl NativeNetwork {
                         Ok((answer, subjects)) => (Ok(answer), subjects, Outcome::Full),
                         Err(e) => (Err(e), Subjects::These(Vec::new()), Outcome::NotFound),
                     };
-                    let entry = access::administrative_entry(
-                        at, query, as_of, outcome, subjects, category,
-                    );
+                    let entry =
+                        access::administrative_entry(at, query, as_of, outcome, subjects, category);
                     (result, entry)
                 }
                 Some((viewer, policy)) => {
@@ -519,7 +518,10 @@ impl NativeNetwork {
             |net| {
                 let key = key.clone()?;
                 let team = net.team_around(&key, as_of)?;
-                Ok((Answer::Full(TeamRecord::from(&team)), Subjects::These(vec![key])))
+                Ok((
+                    Answer::Full(TeamRecord::from(&team)),
+                    Subjects::These(vec![key]),
+                ))
             },
             |view| {
                 let key = self.guess_person(&key, person);
@@ -630,7 +632,10 @@ impl NativeNetwork {
                 Ok((rows(c), Subjects::These(subjects)))
             },
             |view| {
-                let (ka, kb) = (self.guess_professional(&ka, a), self.guess_professional(&kb, b));
+                let (ka, kb) = (
+                    self.guess_professional(&ka, a),
+                    self.guess_professional(&kb, b),
+                );
                 let read = view.shared_children(&ka, &kb);
                 (read.result.map(rows), read.record)
             },
@@ -663,10 +668,16 @@ impl NativeNetwork {
                     .iter()
                     .flat_map(|p| p.children.iter().map(|c| c.key.clone()))
                     .collect();
-                Ok((path.as_ref().map(PathRecord::from), Subjects::These(subjects)))
+                Ok((
+                    path.as_ref().map(PathRecord::from),
+                    Subjects::These(subjects),
+                ))
             },
             |view| {
-                let (ka, kb) = (self.guess_professional(&ka, a), self.guess_professional(&kb, b));
+                let (ka, kb) = (
+                    self.guess_professional(&ka, a),
+                    self.guess_professional(&kb, b),
+                );
                 let read = view.connection_path(&ka, &kb);
                 (
                     read.result.map(|p| p.as_ref().map(PathRecord::from)),
