@@ -4,6 +4,9 @@
 //! Python users see `patchwork.Network` (in `python/patchwork/network.py`), which wraps this
 //! class and turns its dicts into typed results. Long work (imports, loading a store,
 //! queries over the whole network, building tables) runs with the GIL released.
+//!
+//! Every query and table takes an optional viewer and policy and is one audited read
+//! (see [`crate::access`]).
 
 use std::path::PathBuf;
 
@@ -105,8 +108,8 @@ impl NativeNetwork {
         }
     }
 
-    /// The person named by `text`, as [`person_key`](Self::person_key) finds them, with
-    /// no Python involved (for reads with the GIL released).
+    /// The person named by `text`: a full key (`lcs:100234`), else an LA person id under
+    /// the council's system. No Python involved (for reads with the GIL released).
     fn resolve_person(&self, text: &str) -> Result<PersonKey, Error> {
         if let Ok(key) = text.parse::<patchwork_core::ExternalKey>() {
             let key = PersonKey(key);
@@ -346,7 +349,9 @@ impl NativeNetwork {
         })
     }
 
-    /// Load the network saved in a Patchwork store (an SQLite file).
+    /// Load the network saved in a Patchwork store (an SQLite file), keeping the store
+    /// open: every read of the network then appends its audit entry to the store's audit
+    /// trail (so the file must be writable).
     ///
     /// Raises ``patchwork.StoreError`` when the file is missing, not a store, or damaged.
     #[staticmethod]

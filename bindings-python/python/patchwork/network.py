@@ -162,7 +162,14 @@ class Network:
     def open(cls, store_path: PathLike) -> "Network":
         """Load the network saved in a Patchwork store (the SQLite file that
         ``patchwork import`` keeps). Raises :class:`patchwork.StoreError` when the file is
-        missing, not a store, or damaged."""
+        missing, not a store, or damaged.
+
+        The store stays open: every read of this network (each query, lookup and frame,
+        with or without ``viewer=``) appends one entry to the store's hash-chained audit
+        trail before its answer is returned, so the file must be writable; a read whose
+        entry cannot be written raises :class:`patchwork.StoreError` and shows nothing.
+        Networks made by :meth:`from_ssd` or :func:`generate` have no trail: their host
+        persists :meth:`last_access_record` itself."""
         return cls(_patchwork.NativeNetwork.open(os.fspath(store_path)))
 
     def save(self, store_path: PathLike) -> None:
