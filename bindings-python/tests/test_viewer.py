@@ -358,3 +358,16 @@ def test_viewers_are_checked(net: patchwork.Network) -> None:
         net.team_around("M", DAY, viewer=5001)  # type: ignore[call-overload]
     with pytest.raises(TypeError):
         Viewer(5001)  # type: ignore[arg-type]
+
+
+def test_the_networkx_graph_with_a_viewer_holds_no_hidden_record(store: pathlib.Path) -> None:
+    net = patchwork.Network.open(store)
+    before = len(audit_rows(store))
+    graph = net.to_networkx(DAY, viewer="5001")
+    assert len(audit_rows(store)) == before + 6  # six tables, six reads
+    assert ("person", "lcs:M") in graph and ("person", "lcs:S2") not in graph
+    edges = {k for _, _, k in graph.edges(keys=True)}
+    assert "lcs:900001" in edges and SENSITIVE not in edges
+    full = net.to_networkx(DAY)
+    assert ("person", "lcs:S2") in full
+    assert SENSITIVE in {k for _, _, k in full.edges(keys=True)}
