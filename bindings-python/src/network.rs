@@ -19,13 +19,13 @@ use patchwork_adapters::store::Store;
 use patchwork_adapters::synthetic::{self, Sizes, Tier};
 use patchwork_core::{
     AccessRecord, AgencyKind, EntityKind, Error, Grants, Network, NhsNumber, Outcome, Person,
-    PersonKey, Policy, ProfessionalKey, Upn, ViewedNetwork, Viewer,
+    PersonKey, Policy, ProfessionalKey, Upn, Viewed, ViewedNetwork, Viewer,
 };
 use pyo3::IntoPyObject;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::access::{self, Answer, AuditSink, Subjects, ViewerSpec, viewed};
+use crate::access::{self, Answer, AuditSink, KnownRecord, Subjects, ViewerSpec, viewed};
 use crate::errors::{self, ErrorKind};
 use crate::frames::{self, ArrowTable};
 use crate::guard::guard;
@@ -469,21 +469,42 @@ impl NativeNetwork {
     }
 
     /// The persons with this NHS number (validated first; ``ValidationError`` if invalid).
-    /// An administrative read (audited as one).
+    /// With a viewer, each in full or existence only, and hidden persons left out (a search
+    /// never confirms that a shielded child is known); the number is not logged.
+    #[pyo3(signature = (nhs_number, viewer=None, policy=None))]
     fn persons_with_nhs_number(
         &self,
         py: Python<'_>,
         nhs_number: &str,
-    ) -> PyResult<Vec<PersonRow>> {
+        viewer: Option<ViewerSpec>,
+        policy: Option<String>,
+    ) -> PyResult<Vec<Answer<PersonRow>>> {
         let nhs = NhsNumber::parse(nhs_number).map_err(|e| errors::from_id_error(py, &e))?;
+        let how = self.read_as(py, viewer, policy.as_deref())?;
         self.read(
             py,
-            None,
+            how,
             "persons_with_nhs_number",
             None,
             AuditCategory::Consultation,
-            |net| Ok(found_persons(net.persons_with_nhs_number(&nhs))),
-            |_| unreachable!("an administrative read"),
+            |net| {
+                let (rows, subjects) = found_persons(net.persons_with_nhs_number(&nhs));
+                Ok((rows.into_iter().map(Answer::Full).collect(), subjects))
+            },
+            |view| {
+                let read = view.search_nhs_number(&nhs);
+                let rows = read.result.map(|hits| {
+                    hits.into_iter()
+                        .map(|hit| match hit {
+                            Viewed::Full(person) => Answer::Full(PersonRow::from(person)),
+                            Viewed::ExistenceOnly(known) => {
+                                Answer::Known(Box::new(KnownRecord::from(&known)))
+                            }
+                        })
+                        .collect()
+                });
+                (rows, read.record)
+            },
         )
     }
 

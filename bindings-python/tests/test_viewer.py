@@ -371,3 +371,32 @@ def test_the_networkx_graph_with_a_viewer_holds_no_hidden_record(store: pathlib.
     full = net.to_networkx(DAY)
     assert ("person", "lcs:S2") in full
     assert SENSITIVE in {k for _, _, k in full.edges(keys=True)}
+
+
+def test_a_search_by_nhs_number_as_a_viewer_never_confirms_a_shielded_child(
+    store: pathlib.Path,
+) -> None:
+    # S2 (shielded) is given M's NHS number, as a duplicate record would have it.
+    with sqlite3.connect(store) as con:
+        con.execute("UPDATE persons SET nhs_number = '9434765919' WHERE key = 'lcs:S2'")
+    net = patchwork.Network.open(store)
+    assert sorted(p.person_id for p in net.find_persons(nhs_number="943 476 5919")) == [
+        "lcs:M",
+        "lcs:S2",
+    ]
+    involved = net.find_persons(nhs_number="9434765919", viewer="5001")
+    assert [type(p).__name__ for p in involved] == ["Person"]
+    assert involved[0].person_id == "lcs:M"
+    # 5004's team works with S2, and 5004 is M's personal adviser: M in full, S2 left out.
+    assert [p.person_id for p in net.find_persons(nhs_number="9434765919", viewer="5004")] == [
+        "lcs:M"
+    ]
+    record = net.last_access_record()
+    assert record is not None
+    assert record["detail"]["alerts"] == ["shielded_requested"]
+    assert record["subjects"] == ["lcs:M"]
+    assert "9434765919" not in json.dumps(record)
+    uninvolved = net.find_persons(nhs_number="9434765919", viewer="nhs-rxx:P1")
+    assert [type(p).__name__ for p in uninvolved] == ["Known"]
+    with pytest.raises(ValidationError, match="UPN"):
+        net.find_persons(upn="A123456789012", viewer="5001")

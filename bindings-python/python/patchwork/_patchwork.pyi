@@ -66,7 +66,9 @@ class NativeNetwork:
         """The import's problems."""
     def person(self, key: str) -> Dict[str, Any]:
         """A person by key or LA id."""
-    def persons_with_nhs_number(self, nhs_number: str) -> List[Dict[str, Any]]:
+    def persons_with_nhs_number(
+        self, nhs_number: str, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None
+    ) -> List[Dict[str, Any]]:
         """Persons by NHS number."""
     def persons_with_upn(self, upn: str) -> List[Dict[str, Any]]:
         """Persons by UPN."""

@@ -248,15 +248,46 @@ class Network:
             )
         return found[0]
 
+    @overload
     def find_persons(
-        self, *, nhs_number: Optional[str] = None, upn: Optional[str] = None
-    ) -> ResultList[Person]:
-        """Every person with this NHS number or UPN (validated first; give one)."""
+        self,
+        *,
+        nhs_number: Optional[str] = None,
+        upn: Optional[str] = None,
+        viewer: None = None,
+        policy: None = None,
+    ) -> ResultList[Person]: ...
+    @overload
+    def find_persons(
+        self,
+        *,
+        nhs_number: Optional[str] = None,
+        upn: Optional[str] = None,
+        viewer: ViewerLike,
+        policy: Optional[PolicyLike] = None,
+    ) -> ResultList[Union[Person, Known]]: ...
+    def find_persons(
+        self,
+        *,
+        nhs_number: Optional[str] = None,
+        upn: Optional[str] = None,
+        viewer: Optional[ViewerLike] = None,
+        policy: Optional[PolicyLike] = None,
+    ) -> Union[ResultList[Person], ResultList[Union[Person, Known]]]:
+        """Every person with this NHS number or UPN (validated first; give one).
+
+        With ``viewer=`` (NHS number only; see :mod:`patchwork.access`) each person comes
+        back in full or as a :class:`Known`, and a person the viewer may not know of is
+        left out, so that a search never confirms that a shielded child is known. The
+        number searched for is not written to the audit trail."""
         if (nhs_number is None) == (upn is None):
             raise TypeError("give exactly one of nhs_number or upn")
         if nhs_number is not None:
-            return _list(Person, self._native.persons_with_nhs_number(nhs_number))
+            rows = self._read("persons_with_nhs_number", nhs_number, viewer=viewer, policy=policy)
+            return ResultList(Known._from(r) if _is_known(r) else Person(**r) for r in rows)
         assert upn is not None
+        if viewer is not None or policy is not None:
+            raise ValidationError("a search by UPN as a viewer is not supported: use nhs_number")
         return _list(Person, self._native.persons_with_upn(upn))
 
     # ------------------------------------------------------------------ queries
