@@ -17,8 +17,20 @@ Every query of :class:`patchwork.Network` takes the keyword arguments ``viewer=`
   ``broker_contact``...). Without it the practice defaults apply (version
   ``practice-defaults``). It needs ``viewer=``.
 
+The queries (``team_around``, ``family_network``, ``caseload``, ``shared_children``,
+``connection_path``, ``timeline``, ``worker_changes``, ``gaps``, ``components``, ``diff``),
+``find_persons(nhs_number=...)``, the tables and frames (``table``, ``persons``,
+``involvements``...) and ``to_networkx`` all take them. A viewer the network does not hold
+(:class:`patchwork.NotFoundError`), an unknown purpose or a policy that is not valid
+(:class:`patchwork.ValidationError`) is refused before anything is read, and nothing is
+recorded.
+
 Without ``viewer=`` a read is an administrative (analyst) read, unfiltered, recorded as
-one by the operating-system user (``python:$USER``).
+one by the operating-system user (``python:$USER``), for the purpose ``analysis``.
+
+Each read as a viewer decides afresh what the viewer may see (one pass over the persons
+and involvements), on the clock's time when the read is made: who is actively involved
+with a child *today* decides access, whatever ``as_of`` the query answers for.
 
 Every read makes one audit entry. A network opened from a store
 (:meth:`patchwork.Network.open`) appends it to that store's hash-chained audit trail before
