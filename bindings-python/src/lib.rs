@@ -16,6 +16,7 @@
 
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod errors;
 pub mod frames;
 pub mod guard;

@@ -21,6 +21,7 @@ from patchwork.exceptions import (
     ValidationError,
 )
 from patchwork._patchwork import ArrowTable, __version__, validate_nhs_number, validate_upn  # noqa: I001
+from patchwork.access import Viewer
 from patchwork.network import Network, generate
 from patchwork.results import (
     CaseloadEntry,
@@ -30,6 +31,7 @@ from patchwork.results import (
     FamilyLink,
     FamilyNetwork,
     Gap,
+    Known,
     Person,
     Problem,
     Relative,
@@ -50,6 +52,7 @@ __all__ = [
     "FamilyLink",
     "FamilyNetwork",
     "Gap",
+    "Known",
     "Network",
     "NotFoundError",
     "ParseError",
@@ -63,6 +66,7 @@ __all__ = [
     "TeamMember",
     "TimelineEntry",
     "ValidationError",
+    "Viewer",
     "WorkerChange",
     "WorkerChanges",
     "__version__",

@@ -55,55 +55,76 @@ class NativeNetwork:
     @property
     def today(self) -> Optional[datetime.date]:
         """For generated data, the date it describes."""
+    @property
+    def audited(self) -> bool:
+        """True when reads are appended to a store's audit trail."""
+    def last_access_record(self) -> Any:
+        """The audit entry of the last read, or None."""
     def counts(self) -> Tuple[int, int, int]:
         """Persons, professionals, involvements."""
     def problems(self) -> List[Dict[str, Any]]:
         """The import's problems."""
     def person(self, key: str) -> Dict[str, Any]:
         """A person by key or LA id."""
-    def persons_with_nhs_number(self, nhs_number: str) -> List[Dict[str, Any]]:
+    def persons_with_nhs_number(
+        self, nhs_number: str, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None
+    ) -> List[Dict[str, Any]]:
         """Persons by NHS number."""
     def persons_with_upn(self, upn: str) -> List[Dict[str, Any]]:
         """Persons by UPN."""
-    def team_around(self, person: str, as_of: datetime.date) -> Dict[str, Any]:
+    def team_around(
+        self, person: str, as_of: datetime.date, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None
+    ) -> Dict[str, Any]:
         """The team around a person."""
-    def family_network(self, child: str, as_of: datetime.date) -> Dict[str, Any]:
+    def family_network(
+        self, child: str, as_of: datetime.date, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None
+    ) -> Dict[str, Any]:
         """A child's family network."""
-    def caseload(self, professional: str, as_of: datetime.date) -> List[Dict[str, Any]]:
+    def caseload(
+        self, professional: str, as_of: datetime.date, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None
+    ) -> List[Dict[str, Any]]:
         """A professional's caseload."""
-    def shared_children(self, a: str, b: str, as_of: datetime.date) -> List[Dict[str, Any]]:
+    def shared_children(
+        self, a: str, b: str, as_of: datetime.date, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None
+    ) -> List[Dict[str, Any]]:
         """Children shared by two professionals."""
     def connection_path(
-        self, a: str, b: str, as_of: datetime.date
+        self, a: str, b: str, as_of: datetime.date, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None
     ) -> Optional[Dict[str, Any]]:
         """The shortest chain between two professionals."""
-    def timeline(self, person: str) -> List[Dict[str, Any]]:
+    def timeline(self, person: str, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None) -> Any:
         """A person's timeline."""
     def worker_changes(
-        self, child: str, start: datetime.date, end: datetime.date
+        self, child: str, start: datetime.date, end: datetime.date, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None
     ) -> Dict[str, Any]:
         """Changes of allocated social worker."""
-    def gaps(self, as_of: datetime.date) -> List[Dict[str, Any]]:
+    def gaps(self, as_of: datetime.date, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None) -> List[Dict[str, Any]]:
         """Every gap."""
-    def components(self, as_of: datetime.date) -> List[Dict[str, Any]]:
+    def components(self, as_of: datetime.date, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None) -> List[Dict[str, Any]]:
         """Family clusters."""
-    def diff(self, older: NativeNetwork, as_of: datetime.date) -> List[Dict[str, Any]]:
+    def diff(
+        self, older: NativeNetwork, as_of: datetime.date, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None
+    ) -> List[Dict[str, Any]]:
         """Change events from an older network."""
-    def persons_table(self) -> ArrowTable:
+    def persons_table(self, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None) -> ArrowTable:
         """Every person."""
-    def professionals_table(self) -> ArrowTable:
+    def professionals_table(self, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None) -> ArrowTable:
         """Every professional."""
-    def involvements_table(self, active_on: Optional[datetime.date] = None) -> ArrowTable:
+    def involvements_table(
+        self, active_on: Optional[datetime.date] = None, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None
+    ) -> ArrowTable:
         """Every involvement."""
-    def episodes_table(self) -> ArrowTable:
+    def episodes_table(self, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None) -> ArrowTable:
         """Every episode."""
-    def relationships_table(self, active_on: Optional[datetime.date] = None) -> ArrowTable:
+    def relationships_table(
+        self, active_on: Optional[datetime.date] = None, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None
+    ) -> ArrowTable:
         """Every relationship."""
     def household_members_table(
-        self, active_on: Optional[datetime.date] = None
+        self, active_on: Optional[datetime.date] = None, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None
     ) -> ArrowTable:
         """Every household membership."""
-    def teams_table(self) -> ArrowTable:
+    def teams_table(self, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None) -> ArrowTable:
         """Every team."""
-    def agencies_table(self) -> ArrowTable:
+    def agencies_table(self, viewer: Optional[Tuple[str, str, str, Optional[str]]] = None, policy: Optional[str] = None) -> ArrowTable:
         """Every agency."""

@@ -25,6 +25,7 @@ __all__ = [
     "FamilyLink",
     "FamilyNetwork",
     "Gap",
+    "Known",
     "Person",
     "Problem",
     "Relative",
@@ -407,6 +408,41 @@ class Problem(_Record):
         if self.column is not None:
             where += f" [{self.column}]"
         return f"{where}: {self.message}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Known(_Record):
+    """All a viewer who may not see a person's records is told about them: the person
+    is known to services, and how to contact their lead practitioner.
+
+    This is what a query about one person (``team_around``, ``family_network``,
+    ``timeline``, ``worker_changes``) returns when it is asked with ``viewer=`` by a
+    professional who is not involved with the person (the policy's "existence only").
+    ``route`` says how to get in touch: ``lead`` (the lead practitioner's work contact:
+    ``role_category``, ``professional_id``, ``name``, ``phone``, ``email``, ``team``,
+    ``agency``), ``broker`` (no single lead can be shown: contact ``broker_contact``,
+    the front door) or ``unavailable`` (neither)."""
+
+    person_id: str
+    route: str
+    role_category: Optional[str] = None
+    professional_id: Optional[str] = None
+    name: Optional[str] = None
+    phone: Optional[str] = None
+    email: Optional[str] = None
+    team: Optional[str] = None
+    agency: Optional[str] = None
+    broker_contact: Optional[str] = None
+
+    @classmethod
+    def _from(cls, d: Dict[str, Any]) -> "Known":
+        values = {k: v for k, v in d.items() if k != "access"}
+        return cls(**values)
+
+
+def _is_known(d: Any) -> bool:
+    """True for the dict of an existence-only answer (see :class:`Known`)."""
+    return isinstance(d, dict) and d.get("access") == "existence_only"
 
 
 def _list(cls: Any, rows: Iterable[Dict[str, Any]]) -> ResultList[Any]:
