@@ -166,6 +166,8 @@ mod changes;
 mod demo;
 #[path = "patchwork/export.rs"]
 mod export;
+#[path = "patchwork/grants.rs"]
+mod grants;
 #[path = "patchwork/import.rs"]
 mod import;
 #[path = "patchwork/progress.rs"]
@@ -223,6 +225,14 @@ enum Command {
     SubjectAccess(audit::SubjectAccessArgs),
     /// Retention: dispose of records whose retention period has ended.
     Retention(audit::RetentionArgs),
+    /// Break glass: a permitted role overrides the access policy for one child, for a while.
+    BreakGlass(grants::BreakGlassArgs),
+    /// Consents to share sensitive-service involvements: add, withdraw, list.
+    Consent(grants::ConsentArgs),
+    /// Record a decision to share, or not to share, and why.
+    ShareDecision(grants::ShareDecisionArgs),
+    /// The access policy in force: set a new version, show it.
+    Policy(grants::PolicyArgs),
 }
 
 /// Arguments of `patchwork changes`.
@@ -458,6 +468,10 @@ fn main() -> ExitCode {
         Command::Audit(args) => audit::audit(&args),
         Command::SubjectAccess(args) => audit::subject_access(&args).map(|()| ExitCode::SUCCESS),
         Command::Retention(args) => audit::retention(&args).map(|()| ExitCode::SUCCESS),
+        Command::BreakGlass(args) => grants::break_glass(&args),
+        Command::Consent(args) => grants::consent(&args),
+        Command::ShareDecision(args) => grants::share_decision(&args),
+        Command::Policy(args) => grants::policy(&args),
     };
     match result {
         Ok(code) => code,

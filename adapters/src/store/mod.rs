@@ -104,6 +104,7 @@
 pub mod audit;
 mod codes;
 mod delta;
+pub mod grants;
 mod imports;
 mod load;
 pub mod retention;
@@ -123,6 +124,7 @@ pub use audit::{
     BreakKind, GENESIS_HASH, StoredAuditEntry, UnknownCategory, timestamp,
 };
 pub use delta::DeltaSummary;
+pub use grants::{StoredConsent, StoredPolicy};
 pub use imports::{ImportRecord, ImportSummary, ManifestEntry, StoredEvent};
 pub use retention::{
     Basis, Disposal, DisposalDate, LegalHold, PurgeReport, RecordType, RetentionRule,
