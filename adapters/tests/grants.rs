@@ -867,3 +867,36 @@ fn cli_share_decision_is_recorded_and_audited() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_damaged_consent_row_is_an_error_naming_table_row_and_column() {
+    let (_dir, path) = store_file("cli-damaged-consent");
+    Store::open(&path)
+        .unwrap()
+        .record_consent(&consent_to_council(d(2020, 1, 1)), t(1, 1, 9, 0), dpo())
+        .unwrap();
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute(
+        "UPDATE consents SET given_by = '{\"kind\": \"neighbour\"}'",
+        [],
+    )
+    .unwrap();
+    drop(raw);
+    let err = Store::open(&path)
+        .unwrap()
+        .grants()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("table consents, row id 1, column given_by"),
+        "{err}"
+    );
+    // A viewer's read fails (exit 1) rather than read with the consent silently dropped.
+    let out = run(
+        &["team", "--child", "C1", "--json", "--viewer", "W1"],
+        &path,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("given_by"), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+}

@@ -496,7 +496,8 @@ impl Store {
     }
 
     fn policies_where(&self, tail: &str) -> Result<Vec<StoredPolicy>, StoreError> {
-        let run = || -> rusqlite::Result<Vec<(i64, String, String, String, String)>> {
+        type Row = (i64, String, String, String, String);
+        let run = || -> rusqlite::Result<Vec<Row>> {
             let mut stmt = self.conn.prepare(&format!(
                 "SELECT id, version, policy, set_at, set_by FROM access_policies {tail}"
             ))?;
@@ -715,10 +716,10 @@ impl Store {
                 continue;
             }
             let mut consent = stored.consent;
-            if let Some(w) = &stored.withdrawn_at {
-                if r.instant("withdrawn_at", w)? > at {
-                    consent.withdrawn = None;
-                }
+            if let Some(w) = &stored.withdrawn_at
+                && r.instant("withdrawn_at", w)? > at
+            {
+                consent.withdrawn = None;
             }
             consents.push(consent);
         }
