@@ -900,3 +900,55 @@ fn a_damaged_consent_row_is_an_error_naming_table_row_and_column() {
     assert!(stderr(&out).contains("given_by"), "{}", stderr(&out));
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn a_version_4_store_is_brought_up_to_version_5_with_its_network_kept() {
+    let (_dir, path) = store_file("v4-upgrade");
+    // Make it a store as version 4 left it: without the grant tables.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "DROP TABLE consents; DROP TABLE break_glass_overrides; DROP TABLE sharing_decisions;
+         DROP TABLE access_policies; PRAGMA user_version = 4;",
+    )
+    .unwrap();
+    drop(raw);
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.load().unwrap().person_count(), 1);
+    assert_eq!(store.grants().unwrap(), Grants::default());
+    store
+        .record_consent(&consent_to_council(d(2020, 1, 1)), t(1, 1, 9, 0), dpo())
+        .unwrap();
+    assert_eq!(store.grants().unwrap().consents.len(), 1);
+}
+
+#[test]
+fn cli_break_glass_without_a_reason_is_refused() {
+    let (_dir, path) = store_file("cli-break-glass-no-reason");
+    let out = run(
+        &[
+            "break-glass",
+            "--viewer",
+            "EDT1",
+            "--child",
+            "C1",
+            "--role",
+            "child_protection",
+            "--ground",
+            "safeguarding",
+            "--reason",
+            "   ",
+        ],
+        &path,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("needs a reason"), "{}", stderr(&out));
+    assert!(overrides_in(&path).is_empty());
+    assert!(
+        Store::open(&path)
+            .unwrap()
+            .grants()
+            .unwrap()
+            .overrides
+            .is_empty()
+    );
+}
