@@ -19,6 +19,21 @@
 //! patchwork subject-access --store network.sqlite --person ID --out DIR [--schedule FILE.json]
 //! patchwork retention purge --store network.sqlite --as-of DATE [--schedule FILE.json] [--dry-run]
 //! patchwork retention schedule
+//! patchwork break-glass --store network.sqlite --viewer ID --child ID --role ROLE
+//!                       --ground safeguarding|legal-obligation|consent --reason TEXT
+//! patchwork consent add  --store network.sqlite --subject ID --given-by child|parent|adult
+//!                        [--parent ID] --recipient AGENCY... [--services-of AGENCY...]
+//!                        [--purpose PURPOSE...] --from DATE [--to DATE]
+//!                        [--recorded-by ID] [--evidence TEXT]
+//! patchwork consent withdraw --store network.sqlite --id N --on DATE
+//! patchwork consent list     --store network.sqlite
+//! patchwork share-decision --store network.sqlite --subject ID --share|--no-share
+//!                          --what TEXT --recipient AGENCY... --why TEXT
+//!                          --consent given|refused|not-sought --decided-by ID
+//!                          [--basis public-task|legal-obligation|vital-interests|consent]
+//!                          [--article9 TEXT] [--agreement TEXT]
+//! patchwork policy set  --store network.sqlite --file POLICY.json
+//! patchwork policy show --store network.sqlite
 //!
 //! VIEWER: --viewer ID [--role NAME] [--purpose PURPOSE] [--reason TEXT] [--policy FILE.json]
 //! ```
@@ -83,6 +98,26 @@
 //!   SQLite's secure delete, leaving disposal records (counts, no values);
 //!   `--dry-run` reports without changing anything. `retention schedule` prints the
 //!   default schedule as JSON.
+//! * `break-glass`: a professional whose `--role` the access policy in force allows to
+//!   override (the store's policy, else the practice defaults: `child_protection`, 4
+//!   hours) may see one child in full until the override lapses. The override and its
+//!   `override` audit entry (the alert in its detail) are written in one transaction;
+//!   the expiry and the alert are printed. A role not allowed, or an empty reason, is
+//!   refused (exit 1) with nothing stored; an unknown `--viewer` is a usage error (exit 2).
+//!   The override applies to reads made with `--viewer ID --role ROLE` (the same role)
+//!   until its expiry.
+//! * `consent add`: records a consent to share a person's sensitive-service involvements
+//!   with the `--recipient` agencies (all of them, or only those held by the
+//!   `--services-of` agencies; for any purpose, or the `--purpose`s given) from `--from`
+//!   until `--to`, and prints its id; `consent withdraw --id N --on DATE` withdraws it
+//!   from that day (exit 1 for an unknown or already withdrawn id); `consent list` prints
+//!   every consent as JSON lines. Each change is audited (`collection`, `alteration`).
+//! * `share-decision`: records a decision to share (`--share`) or not to share
+//!   (`--no-share`), what, with whom, why, where consent stood and the lawful basis,
+//!   audited as a `disclosure` by the `--decided-by` professional.
+//! * `policy set --file POLICY.json`: a serialised [`Policy`](patchwork_core::Policy)
+//!   becomes the policy in force (audited as a `policy_change`; every version is kept, a
+//!   version id already used is refused); `policy show` prints the policy in force as JSON.
 //!
 //! **Every command that reads or writes a store appends one audit entry** (`team`,
 //! `gaps`, `caseload`, `changes`: a consultation; `export`, `subject-access`: a disclosure;
@@ -99,7 +134,7 @@
 //!   `--purpose`: `direct_work` (the default), `safeguarding`, `planning`, `analysis`,
 //!   `audit`, `subject_access` or `other:TEXT`; `--reason TEXT`: their justification;
 //!   `--policy FILE.json`: the policy as JSON (a serialised
-//!   [`Policy`](patchwork_core::Policy); default
+//!   [`Policy`](patchwork_core::Policy); default the store's policy in force, else
 //!   [`Policy::practice_defaults`](patchwork_core::Policy::practice_defaults), version
 //!   `patchwork-practice-defaults`). These options without `--viewer` are a usage error.
 //! * `team`: the team as far as the viewer may see it (same rows as without a viewer:
@@ -136,8 +171,9 @@
 //! serialised [`AccessRecord`](patchwork_core::AccessRecord) (policy version, outcome,
 //! alerts) plus `command`. It is written before anything is shown. `changes` records the
 //! snapshot's access record as a consultation of the events (`action` `diff`), naming
-//! the persons of the events shown. Consents and break-glass overrides are not kept in
-//! the store yet: a viewer reads with none. A `--viewer` the store does not hold, or a
+//! the persons of the events shown. A viewer reads with the consents and break-glass
+//! overrides the store holds, under the store's policy in force (`policy set`) unless
+//! `--policy` names one, else the practice defaults. A `--viewer` the store does not hold, or a
 //! `--policy` that cannot be read or is not a policy (the file, line and column named),
 //! is a usage error (exit 2): nothing is read, shown or audited.
 //!
@@ -166,6 +202,8 @@ mod changes;
 mod demo;
 #[path = "patchwork/export.rs"]
 mod export;
+#[path = "patchwork/grants.rs"]
+mod grants;
 #[path = "patchwork/import.rs"]
 mod import;
 #[path = "patchwork/progress.rs"]
@@ -223,6 +261,14 @@ enum Command {
     SubjectAccess(audit::SubjectAccessArgs),
     /// Retention: dispose of records whose retention period has ended.
     Retention(audit::RetentionArgs),
+    /// Break glass: a permitted role overrides the access policy for one child, for a while.
+    BreakGlass(grants::BreakGlassArgs),
+    /// Consents to share sensitive-service involvements: add, withdraw, list.
+    Consent(grants::ConsentArgs),
+    /// Record a decision to share, or not to share, and why.
+    ShareDecision(grants::ShareDecisionArgs),
+    /// The access policy in force: set a new version, show it.
+    Policy(grants::PolicyArgs),
 }
 
 /// Arguments of `patchwork changes`.
@@ -458,6 +504,10 @@ fn main() -> ExitCode {
         Command::Audit(args) => audit::audit(&args),
         Command::SubjectAccess(args) => audit::subject_access(&args).map(|()| ExitCode::SUCCESS),
         Command::Retention(args) => audit::retention(&args).map(|()| ExitCode::SUCCESS),
+        Command::BreakGlass(args) => grants::break_glass(&args),
+        Command::Consent(args) => grants::consent(&args),
+        Command::ShareDecision(args) => grants::share_decision(&args),
+        Command::Policy(args) => grants::policy(&args),
     };
     match result {
         Ok(code) => code,

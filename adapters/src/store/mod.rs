@@ -97,6 +97,10 @@
 //! ([`subject_access`](Store::subject_access)). The library never reads a clock: every
 //! audit entry, hold and purge is given its time by the caller.
 //!
+//! Version 5 keeps consents, break-glass overrides, sharing decisions and every version of
+//! the access policy (`consents`, `break_glass_overrides`, `sharing_decisions`,
+//! `access_policies`; see [`grants`]), each written with its audit entry in one transaction.
+//!
 //! [`save`](Store::save) replaces the whole stored network in one transaction;
 //! [`save_import`](Store::save_import) writes only the rows that changed since the network
 //! was loaded, with the import's record, in one transaction.
@@ -104,6 +108,7 @@
 pub mod audit;
 mod codes;
 mod delta;
+pub mod grants;
 mod imports;
 mod load;
 pub mod retention;
@@ -123,6 +128,7 @@ pub use audit::{
     BreakKind, GENESIS_HASH, StoredAuditEntry, UnknownCategory, timestamp,
 };
 pub use delta::DeltaSummary;
+pub use grants::{StoredConsent, StoredPolicy};
 pub use imports::{ImportRecord, ImportSummary, ManifestEntry, StoredEvent};
 pub use retention::{
     Basis, Disposal, DisposalDate, LegalHold, PurgeReport, RecordType, RetentionRule,

@@ -16,7 +16,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// The migrations, in order: entry `n` takes a store from version `n` to version `n + 1`.
 /// Never edit an entry once released; add a new one.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, super::audit::V4];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, super::audit::V4, super::grants::V5];
 
 /// Version 1: one table per record kind. Keys are the `system:id` text; dates are ISO
 /// `YYYY-MM-DD` text, `NULL` for unknown or open; periods are half-open, so `end_date` is

@@ -37,7 +37,7 @@ pub(crate) fn changes(args: &ChangesArgs) -> Result<ExitCode, String> {
                 .load()
                 .map_err(|e| format!("changes: cannot read the store: {e}"))?,
         );
-        match args.viewer.mode("changes", loaded) {
+        match args.viewer.mode("changes", loaded, &store) {
             Ok(mode) => mode,
             Err(code) => return Ok(code),
         }

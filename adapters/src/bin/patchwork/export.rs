@@ -113,7 +113,7 @@ pub(crate) fn export(args: &ExportArgs) -> Result<ExitCode, String> {
         ExportFormat::Cin => "cin",
         ExportFormat::Ssda903 => "ssda903",
     };
-    let viewing = match args.viewer.mode("export", &net) {
+    let viewing = match args.viewer.mode("export", &net, &store) {
         Ok(Mode::Viewer(v)) => v,
         Ok(Mode::Administrative) => {
             // Recorded before anything is written: a disclosure that cannot be audited

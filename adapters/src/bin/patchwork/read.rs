@@ -73,7 +73,7 @@ pub(crate) fn team(args: &TeamArgs) -> Result<ExitCode, String> {
     let child = PersonKey::new(system, id);
     let as_of = q.as_of();
     let not_found = || format!("team: no person {child} in {}", q.store.display());
-    let viewing = match q.viewer.mode("team", &net) {
+    let viewing = match q.viewer.mode("team", &net, &store) {
         Ok(Mode::Viewer(v)) => v,
         Ok(Mode::Administrative) => {
             let found = net.team_around(&child, as_of);
@@ -175,7 +175,7 @@ pub(crate) fn gaps(args: &GapsArgs) -> Result<ExitCode, String> {
     let q = &args.query;
     let (mut store, net) = load_audited("gaps", &q.store)?;
     let as_of = q.as_of();
-    let viewing = match q.viewer.mode("gaps", &net) {
+    let viewing = match q.viewer.mode("gaps", &net, &store) {
         Ok(Mode::Viewer(v)) => v,
         Ok(Mode::Administrative) => {
             let gaps = net.gaps(as_of);
@@ -247,7 +247,7 @@ pub(crate) fn caseload(args: &CaseloadArgs) -> Result<ExitCode, String> {
             q.store.display()
         )
     };
-    let viewing = match q.viewer.mode("caseload", &net) {
+    let viewing = match q.viewer.mode("caseload", &net, &store) {
         Ok(Mode::Viewer(v)) => v,
         Ok(Mode::Administrative) => {
             let found = net.caseload(&professional, as_of);

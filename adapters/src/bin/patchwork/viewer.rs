@@ -44,7 +44,8 @@ pub(crate) struct ViewerArgs {
     /// The viewer's justification, in their own words (recorded in the audit trail).
     #[arg(long, value_name = "TEXT", requires = "viewer")]
     reason: Option<String>,
-    /// The access policy as JSON (default: Patchwork's practice defaults).
+    /// The access policy as JSON (default: the policy set in the store with `patchwork
+    /// policy set`, or else Patchwork's practice defaults).
     #[arg(long, value_name = "FILE.json", requires = "viewer")]
     policy: Option<PathBuf>,
 }
@@ -55,7 +56,7 @@ pub(crate) struct Viewing {
     pub(crate) viewer: Viewer,
     /// The policy deciding what they see.
     pub(crate) policy: Policy,
-    /// The consents and overrides on record (the store keeps none yet).
+    /// The consents and overrides on record in the store.
     pub(crate) grants: Grants,
 }
 
@@ -73,17 +74,32 @@ impl ViewerArgs {
         self.viewer.is_some()
     }
 
-    /// The mode to read in, checked against the loaded network. An unreadable policy or
-    /// a viewer the network does not hold is a usage error: the message is printed and
-    /// the exit code (2) returned, with nothing read and nothing audited.
-    pub(crate) fn mode(&self, command: &str, net: &Network) -> Result<Mode, ExitCode> {
+    /// The mode to read in, checked against the loaded network, with the store's
+    /// consents and overrides and its policy in force (unless `--policy` names one). An
+    /// unreadable policy or a viewer the network does not hold is a usage error: the
+    /// message is printed and the exit code (2) returned, with nothing read and nothing
+    /// audited; a store whose grants cannot be read fails with exit 1.
+    pub(crate) fn mode(
+        &self,
+        command: &str,
+        net: &Network,
+        store: &Store,
+    ) -> Result<Mode, ExitCode> {
         let Some(id) = &self.viewer else {
             return Ok(Mode::Administrative);
         };
+        let failure = |e: patchwork_adapters::store::StoreError| {
+            eprintln!("patchwork: {command}: cannot read the store's grants and policy: {e}");
+            ExitCode::FAILURE
+        };
         let policy = match &self.policy {
-            None => Policy::practice_defaults(DEFAULT_POLICY_VERSION),
+            None => store
+                .policy()
+                .map_err(failure)?
+                .unwrap_or_else(|| Policy::practice_defaults(DEFAULT_POLICY_VERSION)),
             Some(path) => read_policy(path).map_err(|e| usage(&format!("{command}: {e}")))?,
         };
+        let grants = store.grants().map_err(failure)?;
         let (system, key) = split_key(id);
         let key = ProfessionalKey::new(system, key);
         let purpose = self.purpose.clone().unwrap_or(Purpose::DirectWork);
@@ -99,7 +115,7 @@ impl ViewerArgs {
         Ok(Mode::Viewer(Box::new(Viewing {
             viewer,
             policy,
-            grants: Grants::default(),
+            grants,
         })))
     }
 }
@@ -111,7 +127,7 @@ pub(crate) fn usage(message: &str) -> ExitCode {
 }
 
 /// Reads a JSON policy file, naming the file (and line and column) when it cannot.
-fn read_policy(path: &Path) -> Result<Policy, String> {
+pub(crate) fn read_policy(path: &Path) -> Result<Policy, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("--policy {}: cannot read: {e}", path.display()))?;
     serde_json::from_str(&text)
@@ -119,7 +135,7 @@ fn read_policy(path: &Path) -> Result<Policy, String> {
 }
 
 /// `--purpose`: a purpose's snake_case name, or `other:TEXT`.
-fn parse_purpose(text: &str) -> Result<Purpose, String> {
+pub(crate) fn parse_purpose(text: &str) -> Result<Purpose, String> {
     if let Some(other) = text.strip_prefix("other:") {
         return Ok(Purpose::Other(other.to_owned()));
     }
