@@ -600,7 +600,7 @@ impl WholeSeconds for DateTime<Utc> {
 }
 
 #[test]
-fn cli_break_glass_by_a_role_not_allowed_is_refused_with_nothing_stored() {
+fn cli_break_glass_by_a_role_not_allowed_is_refused_and_the_attempt_audited() {
     let (_dir, path) = store_file("cli-break-glass-refused");
     let out = run(
         &[
@@ -620,11 +620,20 @@ fn cli_break_glass_by_a_role_not_allowed_is_refused_with_nothing_stored() {
     );
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("refused, nothing recorded"), "{err}");
+    assert!(err.contains("refused, no override recorded"), "{err}");
     assert!(err.contains("\"practitioner\" may not override"), "{err}");
     let store = Store::open(&path).unwrap();
     assert!(store.break_glass_overrides().unwrap().is_empty());
-    assert!(all_entries(&store).is_empty());
+    assert!(overrides_in(&path).is_empty());
+    // The attempt itself is audited: one consultation entry, refused, about the child.
+    let entries = all_entries(&store);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let entry = serde_json::to_value(&entries[0]).unwrap();
+    assert_eq!(entry["category"], "consultation", "{entry}");
+    let detail: serde_json::Value =
+        serde_json::from_str(entry["detail"].as_str().unwrap()).unwrap();
+    assert_eq!(detail["outcome"], "refused", "{entry}");
+    assert_eq!(entry["subjects"][0], "lcs:C1", "{entry}");
 
     // An unknown professional is a usage error.
     let out = run(

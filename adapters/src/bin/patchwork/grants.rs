@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
-use patchwork_adapters::store::Store;
+use patchwork_adapters::store::{Actor, AuditCategory, AuditEntry, Store};
 use patchwork_core::{
     AgencyKey, Article6Basis, Consent, ConsentGiver, ConsentScope, ConsentStatus, LawfulBasis,
     OverrideGround, PersonKey, Policy, ProfessionalKey, Purpose, SharingDecision, Viewer,
@@ -95,9 +95,34 @@ pub(crate) fn break_glass(args: &BreakGlassArgs) -> Result<ExitCode, String> {
         GroundArg::Safeguarding => OverrideGround::Safeguarding,
     };
     let child = person(&args.child);
-    let (grant, alert) = match policy.break_glass(&viewer, &child, ground, &args.reason, now()) {
+    let at = now();
+    let (grant, alert) = match policy.break_glass(&viewer, &child, ground, &args.reason, at) {
         Ok(made) => made,
-        Err(e) => return Err(format!("break-glass: refused, nothing recorded: {e}")),
+        Err(e) => {
+            // A refused attempt grants nothing, but the attempt itself is audited (as an
+            // attempted consultation, not an override): a DPO wants to see who tried to
+            // break glass, and why they could not.
+            let mut entry = AuditEntry::new(
+                at,
+                Actor::Viewer(key.to_string()),
+                AuditCategory::Consultation,
+                "break-glass refused",
+            )
+            .with_subject(child.clone());
+            entry.detail = serde_json::json!({
+                "command": "break-glass",
+                "outcome": "refused",
+                "role": args.role,
+                "why": e.to_string(),
+                "policy_version": policy.version,
+            });
+            store.append_audit(&entry).map_err(|e| {
+                format!("break-glass: refused, and the attempt could not be audited: {e}")
+            })?;
+            return Err(format!(
+                "break-glass: refused, no override recorded (the attempt is in the audit trail): {e}"
+            ));
+        }
     };
     store
         .record_break_glass(&grant, &alert)
