@@ -103,7 +103,8 @@
 //!   hours) may see one child in full until the override lapses. The override and its
 //!   `override` audit entry (the alert in its detail) are written in one transaction;
 //!   the expiry and the alert are printed. A role not allowed, or an empty reason, is
-//!   refused (exit 1) with nothing stored; an unknown `--viewer` is a usage error (exit 2).
+//!   refused (exit 1) with no override stored, the attempt audited as a consultation; an
+//!   unknown `--viewer` is a usage error (exit 2).
 //!   The override applies to reads made with `--viewer ID --role ROLE` (the same role)
 //!   until its expiry.
 //! * `consent add`: records a consent to share a person's sensitive-service involvements

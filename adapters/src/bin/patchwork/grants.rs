@@ -74,8 +74,8 @@ pub(crate) struct BreakGlassArgs {
 }
 
 /// `patchwork break-glass`: records an override and its audit entry together, prints
-/// its expiry and the alert. A role the policy does not allow is refused (exit 1) with
-/// nothing stored.
+/// its expiry and the alert. A role the policy does not allow is refused (exit 1): no
+/// override is stored, and the attempt is audited as a consultation.
 pub(crate) fn break_glass(args: &BreakGlassArgs) -> Result<ExitCode, String> {
     let mut store = open_existing("break-glass", &args.store)?;
     let net = store
