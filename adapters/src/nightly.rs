@@ -7,8 +7,11 @@
 //!    the manifest of the last import that loaded, nothing is read and the store is not
 //!    touched: [`ImportOutcome::Unchanged`] (running the same files twice is a no-op);
 //! 2. builds **tonight's network**: the SSD folder, then each partner feed in the order
-//!    given. Bad rows are quarantined into the [`ImportReport`]; a structurally broken file
-//!    fails the import ([`NightlyError`], naming the file) and the store is not touched;
+//!    given (read two at a time, added in order), then any CIN census and SSDA903 return,
+//!    which fill what the extract lacks ([`crate::merge`]); meanwhile the stored network
+//!    loads on another thread. Bad rows are quarantined into the [`ImportReport`]; a
+//!    structurally broken file fails the import ([`NightlyError`], naming the file) and
+//!    the store is not touched;
 //! 3. applies the **[`Gates`]**: too many quarantined rows, or a row count that fell too far
 //!    against the last import, gives [`ImportOutcome::Held`] and the store is not touched;
 //! 4. **end-dates what disappeared**: an involvement of the stored network that tonight's
@@ -17,9 +20,10 @@
 //!    One already ended is kept as it was. Its person, professional, team and agency are
 //!    kept too when tonight's extracts no longer carry them;
 //! 5. computes the **change events** from the stored network to tonight's
-//!    ([`Network::diff`] on `as_of`);
-//! 6. saves tonight's network **and** the import record (counts, report, manifest, change
-//!    events) in one transaction ([`Store::save_import`]): [`ImportOutcome::Loaded`].
+//!    ([`Network::diff`] on `as_of`); the first import into an empty store records none;
+//! 6. saves what changed in tonight's network **and** the import record (counts, report,
+//!    manifest, change events, the audit entry) in one transaction
+//!    ([`Store::save_import`]): [`ImportOutcome::Loaded`].
 //!
 //! ```
 //! use patchwork_adapters::nightly::{ImportOutcome, ImportRequest, run_import};
@@ -623,6 +627,7 @@ fn manifest_with_progress(
     Ok(files)
 }
 
+/// Hashes one file, calling `hashed` with the number of bytes hashed since its last call.
 fn hash_file(path: &Path, hashed: &mut dyn FnMut(u64)) -> Result<ManifestEntry, NightlyError> {
     let err = |source| NightlyError::Read {
         path: path.to_owned(),
@@ -631,7 +636,7 @@ fn hash_file(path: &Path, hashed: &mut dyn FnMut(u64)) -> Result<ManifestEntry, 
     let mut file = std::fs::File::open(path).map_err(err)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
-    let mut bytes = 0u64;
+    let (mut bytes, mut reported) = (0u64, 0u64);
     loop {
         let n = file.read(&mut buf).map_err(err)?;
         if n == 0 {
@@ -639,10 +644,13 @@ fn hash_file(path: &Path, hashed: &mut dyn FnMut(u64)) -> Result<ManifestEntry, 
         }
         bytes += n as u64;
         hasher.update(&buf[..n]);
-        if bytes % (1 << 24) < n as u64 {
-            hashed(bytes);
+        // Every 16 MiB, the bytes hashed since the last report.
+        if bytes - reported >= 1 << 24 {
+            hashed(bytes - reported);
+            reported = bytes;
         }
     }
+    hashed(bytes - reported);
     let digest = hasher.finalize();
     let sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
     Ok(ManifestEntry {
