@@ -51,7 +51,7 @@ use patchwork_core::{
     Alert, BreakGlass, Consent, ConsentStatus, Grants, OverrideGround, PersonKey, Policy,
     ProfessionalKey, SharingDecision,
 };
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -267,41 +267,36 @@ impl Store {
         at: DateTime<Utc>,
         actor: Actor,
     ) -> Result<i64, StoreError> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| sqlite(&path, "starting to record a consent", e))?;
-        let insert = || -> rusqlite::Result<i64> {
-            tx.execute(
-                "INSERT INTO consents (subject_key, given_by, scope, recipients, purposes, from_date,
-                     to_date, withdrawn_on, recorded_by, evidence, recorded_at, withdrawn_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![
-                    consent.subject.as_str(),
-                    to_json(&consent.given_by)?,
-                    to_json(&consent.scope)?,
-                    to_json(&consent.recipients)?,
-                    to_json(&consent.purposes)?,
-                    day(consent.from),
-                    consent.to.map(day),
-                    consent.withdrawn.map(day),
-                    consent.recorded_by.as_ref().map(ProfessionalKey::as_str),
-                    consent.evidence,
-                    timestamp(at),
-                    consent.withdrawn.map(|_| timestamp(at)),
-                ],
-            )?;
-            Ok(tx.last_insert_rowid())
-        };
-        let id = insert().map_err(|e| sqlite(&path, "recording a consent", e))?;
-        let mut entry = AuditEntry::new(at, actor, AuditCategory::Collection, "consent recorded")
-            .with_subject(consent.subject.clone());
-        entry.detail = serde_json::json!({"consent_id": id, "consent": consent});
-        append_in(&tx, &path, &[entry])?;
-        tx.commit()
-            .map_err(|e| sqlite(&path, "committing a consent", e))?;
-        Ok(id)
+        self.in_transaction("recording a consent", |tx, path| {
+            let insert = || -> rusqlite::Result<i64> {
+                tx.execute(
+                    "INSERT INTO consents (subject_key, given_by, scope, recipients, purposes, from_date,
+                         to_date, withdrawn_on, recorded_by, evidence, recorded_at, withdrawn_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    params![
+                        consent.subject.as_str(),
+                        to_json(&consent.given_by)?,
+                        to_json(&consent.scope)?,
+                        to_json(&consent.recipients)?,
+                        to_json(&consent.purposes)?,
+                        day(consent.from),
+                        consent.to.map(day),
+                        consent.withdrawn.map(day),
+                        consent.recorded_by.as_ref().map(ProfessionalKey::as_str),
+                        consent.evidence,
+                        timestamp(at),
+                        consent.withdrawn.map(|_| timestamp(at)),
+                    ],
+                )?;
+                Ok(tx.last_insert_rowid())
+            };
+            let id = insert().map_err(|e| sqlite(path, "recording a consent", e))?;
+            let mut entry = AuditEntry::new(at, actor, AuditCategory::Collection, "consent recorded")
+                .with_subject(consent.subject.clone());
+            entry.detail = serde_json::json!({"consent_id": id, "consent": consent});
+            append_in(tx, path, &[entry])?;
+            Ok(id)
+        })
     }
 
     /// Withdraws consent `id` from `on` (the first day it no longer holds), with an
@@ -314,32 +309,28 @@ impl Store {
         at: DateTime<Utc>,
         actor: Actor,
     ) -> Result<bool, StoreError> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| sqlite(&path, "starting to withdraw a consent", e))?;
-        let subject: Option<String> = tx
-            .query_row(
-                "UPDATE consents SET withdrawn_on = ?2, withdrawn_at = ?3
-                 WHERE id = ?1 AND withdrawn_on IS NULL RETURNING subject_key",
-                params![id, day(on), timestamp(at)],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| sqlite(&path, "withdrawing a consent", e))?;
-        let Some(subject) = subject else {
-            return Ok(false);
-        };
-        let mut entry = AuditEntry::new(at, actor, AuditCategory::Alteration, "consent withdrawn");
-        if let Ok(key) = subject.parse::<PersonKey>() {
-            entry.subjects.push(key);
-        }
-        entry.detail = serde_json::json!({"consent_id": id, "withdrawn_on": on});
-        append_in(&tx, &path, &[entry])?;
-        tx.commit()
-            .map_err(|e| sqlite(&path, "committing a consent withdrawal", e))?;
-        Ok(true)
+        self.in_transaction("withdrawing a consent", |tx, path| {
+            let subject: Option<String> = tx
+                .query_row(
+                    "UPDATE consents SET withdrawn_on = ?2, withdrawn_at = ?3
+                     WHERE id = ?1 AND withdrawn_on IS NULL RETURNING subject_key",
+                    params![id, day(on), timestamp(at)],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| sqlite(path, "withdrawing a consent", e))?;
+            let Some(subject) = subject else {
+                return Ok(false);
+            };
+            let mut entry =
+                AuditEntry::new(at, actor, AuditCategory::Alteration, "consent withdrawn");
+            if let Ok(key) = subject.parse::<PersonKey>() {
+                entry.subjects.push(key);
+            }
+            entry.detail = serde_json::json!({"consent_id": id, "withdrawn_on": on});
+            append_in(tx, path, &[entry])?;
+            Ok(true)
+        })
     }
 
     /// Records a break-glass override made by
@@ -352,42 +343,37 @@ impl Store {
         grant: &BreakGlass,
         alert: &Alert,
     ) -> Result<i64, StoreError> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| sqlite(&path, "starting to record a break-glass override", e))?;
-        let ground = name(&grant.ground);
-        let mut entry = AuditEntry::new(
-            alert.at,
-            Actor::Viewer(grant.professional.to_string()),
-            AuditCategory::Override,
-            format!("break glass ({ground}): {}", grant.reason),
-        )
-        .with_subject(grant.child.clone());
-        entry.detail = serde_json::json!({"break_glass": grant, "alert": alert});
-        let seq = append_in(&tx, &path, &[entry])?.pop().unwrap_or(0);
-        tx.execute(
-            "INSERT INTO break_glass_overrides (professional_key, role, child_key, ground, reason,
-                 from_at, until_at, policy_version, audit_seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                grant.professional.as_str(),
-                grant.role,
-                grant.child.as_str(),
-                ground,
-                grant.reason,
-                timestamp(grant.from),
-                timestamp(grant.until),
-                grant.policy_version,
-                seq,
-            ],
-        )
-        .map_err(|e| sqlite(&path, "recording a break-glass override", e))?;
-        let id = tx.last_insert_rowid();
-        tx.commit()
-            .map_err(|e| sqlite(&path, "committing a break-glass override", e))?;
-        Ok(id)
+        self.in_transaction("recording a break-glass override", |tx, path| {
+            let ground = name(&grant.ground);
+            let mut entry = AuditEntry::new(
+                alert.at,
+                Actor::Viewer(grant.professional.to_string()),
+                AuditCategory::Override,
+                format!("break glass ({ground}): {}", grant.reason),
+            )
+            .with_subject(grant.child.clone());
+            entry.detail = serde_json::json!({"break_glass": grant, "alert": alert});
+            let seq = append_in(tx, path, &[entry])?.pop().unwrap_or(0);
+            tx.execute(
+                "INSERT INTO break_glass_overrides (professional_key, role, child_key, ground, reason,
+                     from_at, until_at, policy_version, audit_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    grant.professional.as_str(),
+                    grant.role,
+                    grant.child.as_str(),
+                    ground,
+                    grant.reason,
+                    timestamp(grant.from),
+                    timestamp(grant.until),
+                    grant.policy_version,
+                    seq,
+                ],
+            )
+            .map_err(|e| sqlite(path, "recording a break-glass override", e))?;
+            let id = tx.last_insert_rowid();
+            Ok(id)
+        })
     }
 
     /// Records a decision to share or not to share, with its audit entry (`disclosure`,
@@ -397,49 +383,44 @@ impl Store {
         &mut self,
         decision: &SharingDecision,
     ) -> Result<i64, StoreError> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| sqlite(&path, "starting to record a sharing decision", e))?;
-        let purpose = if decision.shared {
-            "decision to share"
-        } else {
-            "decision not to share"
-        };
-        let mut entry = AuditEntry::new(
-            decision.at,
-            Actor::Viewer(decision.decided_by.to_string()),
-            AuditCategory::Disclosure,
-            format!("{purpose}: {}", decision.why),
-        )
-        .with_subject(decision.subject.clone());
-        entry.detail = serde_json::json!({"sharing_decision": decision});
-        let seq = append_in(&tx, &path, &[entry])?.pop().unwrap_or(0);
-        let insert = || -> rusqlite::Result<i64> {
-            tx.execute(
-                "INSERT INTO sharing_decisions (subject_key, shared, what, recipients, why,
-                     lawful_basis, consent, decided_by, at, audit_seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    decision.subject.as_str(),
-                    decision.shared,
-                    decision.what,
-                    to_json(&decision.recipients)?,
-                    decision.why,
-                    decision.lawful_basis.as_ref().map(to_json).transpose()?,
-                    name(&decision.consent),
-                    decision.decided_by.as_str(),
-                    timestamp(decision.at),
-                    seq,
-                ],
-            )?;
-            Ok(tx.last_insert_rowid())
-        };
-        let id = insert().map_err(|e| sqlite(&path, "recording a sharing decision", e))?;
-        tx.commit()
-            .map_err(|e| sqlite(&path, "committing a sharing decision", e))?;
-        Ok(id)
+        self.in_transaction("recording a sharing decision", |tx, path| {
+            let purpose = if decision.shared {
+                "decision to share"
+            } else {
+                "decision not to share"
+            };
+            let mut entry = AuditEntry::new(
+                decision.at,
+                Actor::Viewer(decision.decided_by.to_string()),
+                AuditCategory::Disclosure,
+                format!("{purpose}: {}", decision.why),
+            )
+            .with_subject(decision.subject.clone());
+            entry.detail = serde_json::json!({"sharing_decision": decision});
+            let seq = append_in(tx, path, &[entry])?.pop().unwrap_or(0);
+            let insert = || -> rusqlite::Result<i64> {
+                tx.execute(
+                    "INSERT INTO sharing_decisions (subject_key, shared, what, recipients, why,
+                         lawful_basis, consent, decided_by, at, audit_seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    params![
+                        decision.subject.as_str(),
+                        decision.shared,
+                        decision.what,
+                        to_json(&decision.recipients)?,
+                        decision.why,
+                        decision.lawful_basis.as_ref().map(to_json).transpose()?,
+                        name(&decision.consent),
+                        decision.decided_by.as_str(),
+                        timestamp(decision.at),
+                        seq,
+                    ],
+                )?;
+                Ok(tx.last_insert_rowid())
+            };
+            let id = insert().map_err(|e| sqlite(path, "recording a sharing decision", e))?;
+            Ok(id)
+        })
     }
 
     /// Sets the access policy in force from now on, keeping every earlier version, with
@@ -451,35 +432,30 @@ impl Store {
         at: DateTime<Utc>,
         actor: Actor,
     ) -> Result<i64, StoreError> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| sqlite(&path, "starting to set the access policy", e))?;
-        let set_by = actor.id().to_owned();
-        let mut entry =
-            AuditEntry::new(at, actor, AuditCategory::PolicyChange, "access policy set")
-                .about_everyone();
-        entry.detail = serde_json::json!({"policy_version": policy.version, "policy": policy});
-        let seq = append_in(&tx, &path, &[entry])?.pop().unwrap_or(0);
-        let insert = || -> rusqlite::Result<i64> {
-            tx.execute(
-                "INSERT INTO access_policies (version, policy, set_at, set_by, audit_seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![policy.version, to_json(policy)?, timestamp(at), set_by, seq],
-            )?;
-            Ok(tx.last_insert_rowid())
-        };
-        let id = insert().map_err(|e| {
-            sqlite(
-                &path,
-                &format!("setting access policy version {:?}", policy.version),
-                e,
-            )
-        })?;
-        tx.commit()
-            .map_err(|e| sqlite(&path, "committing the access policy", e))?;
-        Ok(id)
+        self.in_transaction("setting the access policy", |tx, path| {
+            let set_by = actor.id().to_owned();
+            let mut entry =
+                AuditEntry::new(at, actor, AuditCategory::PolicyChange, "access policy set")
+                    .about_everyone();
+            entry.detail = serde_json::json!({"policy_version": policy.version, "policy": policy});
+            let seq = append_in(tx, path, &[entry])?.pop().unwrap_or(0);
+            let insert = || -> rusqlite::Result<i64> {
+                tx.execute(
+                    "INSERT INTO access_policies (version, policy, set_at, set_by, audit_seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![policy.version, to_json(policy)?, timestamp(at), set_by, seq],
+                )?;
+                Ok(tx.last_insert_rowid())
+            };
+            let id = insert().map_err(|e| {
+                sqlite(
+                    path,
+                    &format!("setting access policy version {:?}", policy.version),
+                    e,
+                )
+            })?;
+            Ok(id)
+        })
     }
 
     /// The access policy in force: the latest set, `None` when none ever was.

@@ -413,6 +413,25 @@ impl Store {
         load::load(&self.conn, &self.path)
     }
 
+    /// Runs `write` in one immediate transaction, committed when it returns `Ok` and rolled
+    /// back otherwise: a record and its audit entry are stored together or not at all.
+    /// `what` names the write in errors ("recording a consent").
+    pub(crate) fn in_transaction<T>(
+        &mut self,
+        what: &str,
+        write: impl FnOnce(&rusqlite::Transaction<'_>, &Path) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| sqlite(&path, &format!("starting {what}"), e))?;
+        let out = write(&tx, &path)?;
+        tx.commit()
+            .map_err(|e| sqlite(&path, &format!("committing {what}"), e))?;
+        Ok(out)
+    }
+
     fn init(mut conn: Connection, path: PathBuf) -> Result<Self, StoreError> {
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| sqlite(&path, "setting the busy timeout", e))?;

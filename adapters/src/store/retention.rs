@@ -684,31 +684,26 @@ impl Store {
         at: DateTime<Utc>,
         actor: Actor,
     ) -> Result<i64, StoreError> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| sqlite(&path, "starting to place a legal hold", e))?;
-        tx.execute(
-            "INSERT INTO legal_holds (person_key, reason, placed_on) VALUES (?1, ?2, ?3)",
-            params![
-                person.map(ToString::to_string),
-                reason,
-                placed_on.format("%Y-%m-%d").to_string()
-            ],
-        )
-        .map_err(|e| sqlite(&path, "placing a legal hold", e))?;
-        let id = tx.last_insert_rowid();
-        let mut entry =
-            AuditEntry::new(at, actor, AuditCategory::PolicyChange, "legal hold placed");
-        entry.detail = serde_json::json!({"legal_hold": id, "placed_on": placed_on, "reason": reason, "scope": if person.is_some() { "person" } else { "all" }});
-        if let Some(p) = person {
-            entry.subjects.push(p.clone());
-        }
-        append_in(&tx, &path, &[entry])?;
-        tx.commit()
-            .map_err(|e| sqlite(&path, "committing a legal hold", e))?;
-        Ok(id)
+        self.in_transaction("placing a legal hold", |tx, path| {
+            tx.execute(
+                "INSERT INTO legal_holds (person_key, reason, placed_on) VALUES (?1, ?2, ?3)",
+                params![
+                    person.map(ToString::to_string),
+                    reason,
+                    placed_on.format("%Y-%m-%d").to_string()
+                ],
+            )
+            .map_err(|e| sqlite(path, "placing a legal hold", e))?;
+            let id = tx.last_insert_rowid();
+            let mut entry =
+                AuditEntry::new(at, actor, AuditCategory::PolicyChange, "legal hold placed");
+            entry.detail = serde_json::json!({"legal_hold": id, "placed_on": placed_on, "reason": reason, "scope": if person.is_some() { "person" } else { "all" }});
+            if let Some(p) = person {
+                entry.subjects.push(p.clone());
+            }
+            append_in(tx, path, &[entry])?;
+            Ok(id)
+        })
     }
 
     /// Lifts a legal hold from `lifted_on` (audited like [`place_legal_hold`](Self::place_legal_hold)).
@@ -720,26 +715,21 @@ impl Store {
         at: DateTime<Utc>,
         actor: Actor,
     ) -> Result<bool, StoreError> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| sqlite(&path, "starting to lift a legal hold", e))?;
-        let changed = tx
-            .execute(
-                "UPDATE legal_holds SET lifted_on = ?2 WHERE id = ?1 AND lifted_on IS NULL",
-                params![id, lifted_on.format("%Y-%m-%d").to_string()],
-            )
-            .map_err(|e| sqlite(&path, "lifting a legal hold", e))?;
-        if changed == 1 {
-            let mut entry =
-                AuditEntry::new(at, actor, AuditCategory::PolicyChange, "legal hold lifted");
-            entry.detail = serde_json::json!({"legal_hold": id, "lifted_on": lifted_on});
-            append_in(&tx, &path, &[entry])?;
-        }
-        tx.commit()
-            .map_err(|e| sqlite(&path, "committing a legal hold", e))?;
-        Ok(changed == 1)
+        self.in_transaction("lifting a legal hold", |tx, path| {
+            let changed = tx
+                .execute(
+                    "UPDATE legal_holds SET lifted_on = ?2 WHERE id = ?1 AND lifted_on IS NULL",
+                    params![id, lifted_on.format("%Y-%m-%d").to_string()],
+                )
+                .map_err(|e| sqlite(path, "lifting a legal hold", e))?;
+            if changed == 1 {
+                let mut entry =
+                    AuditEntry::new(at, actor, AuditCategory::PolicyChange, "legal hold lifted");
+                entry.detail = serde_json::json!({"legal_hold": id, "lifted_on": lifted_on});
+                append_in(tx, path, &[entry])?;
+            }
+            Ok(changed == 1)
+        })
     }
 
     /// The legal holds, in force or lifted, in the order placed.
